@@ -1,0 +1,13 @@
+export * from "./domain/diff.js";
+export * from "./domain/enrich.js";
+export * from "./domain/model.js";
+export * from "./domain/parse.js";
+export * from "./domain/referential.js";
+export * from "./domain/search.js";
+export * from "./domain/text.js";
+export * from "./import/load.js";
+export * from "./import/nomensland.js";
+export * from "./import/read.js";
+export * from "./store/import.js";
+export * from "./store/repository.js";
+export * as ccamTables from "./store/schema.js";

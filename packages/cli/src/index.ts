@@ -1,0 +1,3 @@
+export * from "./cli-error.js";
+export { commandModules } from "./commands/index.js";
+export * from "./context.js";

@@ -1,0 +1,301 @@
+import type { Referential } from "@ccam/ccam";
+import * as ccam from "@ccam/ccam";
+import { calibrate, DEFAULT_CALIBRATION } from "./calibration.js";
+import {
+  type ActProfile,
+  DEFAULT_WEIGHTS,
+  type FeatureWeights,
+  featureScore,
+  mineActionHeads,
+  mineTopographies,
+  profileAct,
+  queryActions,
+  queryTopographies,
+} from "./features.js";
+import { InMemoryLearningStore } from "./learning/store.js";
+import { loadEctomies, loadLexiconEntries } from "./lexicon.js";
+import { buildLexicon, type Lexicon, type NormalisedQuery, normalise } from "./normalise.js";
+import { loadOrBuildIndex, type RetrievalIndex } from "./retrieval.js";
+import { indexTerms, stem } from "./text.js";
+import type {
+  Coder,
+  CoderOptions,
+  Evidence,
+  Finding,
+  LearnInput,
+  RuleValidator,
+  SuggestInput,
+  Suggestion,
+  SuggestResult,
+} from "./types.js";
+
+const POOL = 80;
+
+export interface Candidate {
+  code: string;
+  score: number;
+  retrieval: number;
+  parts: Record<string, number>;
+  matchedTerms: Set<string>;
+}
+
+/** Internals exposed for the evaluation harness and the bench (not part of the stable API). */
+export interface CoderInternals {
+  index: RetrievalIndex;
+  lexicon: Lexicon;
+  weights: FeatureWeights;
+  normalise(text: string): NormalisedQuery;
+  rank(input: SuggestInput): Promise<{ query: NormalisedQuery; candidates: Candidate[] }>;
+}
+
+/** Builds the offline coder for one referential version (index loaded from cache when possible). */
+export async function createCoder(options: CoderOptions): Promise<Coder & { internals: CoderInternals }> {
+  const { referential } = options;
+  const store = options.learningStore ?? new InMemoryLearningStore();
+  const index = await loadOrBuildIndex(referential, options.cacheDir);
+  const lexicon = buildLexicon([...(await loadLexiconEntries()), ...index.mined]);
+  const profiles = new Map<string, ActProfile>();
+  const profile = (code: string): ActProfile | undefined => {
+    let p = profiles.get(code);
+    if (!p) {
+      const act = referential.act(code);
+      if (!act) return undefined;
+      p = profileAct(act);
+      profiles.set(code, p);
+    }
+    return p;
+  };
+  const weights = { ...DEFAULT_WEIGHTS };
+  const heads = mineActionHeads(referential.acts.values());
+  const topographies = mineTopographies(referential.acts.values());
+  // Document frequency of each term over the long labels and synonyms: rare words weigh most in learning.
+  const df = new Map<string, number>();
+  for (const act of referential.acts.values()) {
+    const doc = new Set(
+      indexTerms(`${act.label} ${act.notes.map((n) => (n.kind === "other" ? n.text : "")).join(" ")}`),
+    );
+    for (const t of doc) df.set(t, (df.get(t) ?? 0) + 1);
+  }
+  const idf = (term: string) => Math.log((referential.acts.size + 1) / ((df.get(term) ?? 0) + 1));
+  let generation = 0;
+  const validate = options.validate ?? (ccam as unknown as { validate?: RuleValidator }).validate;
+
+  lexicon.vocabulary = new Set(df.keys());
+  lexicon.ectomies = new Map((await loadEctomies()).map(([organ, word]) => [stem(organ), word]));
+  // Compound words: "prostatectomie" finds "vésiculoprostatectomie", "nasofibroscopie" finds "fibroscopie".
+  const vocabulary = [...df.keys()].filter((t) => t.length >= 6);
+  const compounds = new Map<string, string[]>();
+  const compoundsOf = (term: string): string[] => {
+    let found = compounds.get(term);
+    if (!found) {
+      found = [];
+      if (term.length >= 7 && !df.has(term)) {
+        found = vocabulary.filter((v) => v.length > term.length && v.endsWith(term)).slice(0, 5);
+        const suffix = vocabulary
+          .filter((v) => term.endsWith(v) && v.length * 2 >= term.length)
+          .sort((a, b) => b.length - a.length)[0];
+        if (suffix) found.push(suffix);
+      }
+      compounds.set(term, found);
+    }
+    return found;
+  };
+
+  const rank: CoderInternals["rank"] = async (input) => {
+    const query = normalise(input.text, lexicon);
+    for (const t of [...query.terms])
+      if (t.weight >= 0.8)
+        for (const c of compoundsOf(t.term))
+          query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
+    const boostOf = new Map<string, number>();
+    for (const t of query.terms) boostOf.set(t.term, Math.max(boostOf.get(t.term) ?? 0, t.weight));
+    const hits = index.search.search([...boostOf.keys()].join(" "), {
+      combineWith: "OR",
+      prefix: (term) => term.length >= 5,
+      fuzzy: (term) => (term.length >= 8 ? 0.15 : false),
+      boost: { label: 3, shortLabel: 1, synonyms: 1.5, chapters: 0.4 },
+      boostTerm: (term) => boostOf.get(term) ?? 1,
+    });
+    const learned = input.site
+      ? await store.boosts(query.key, input.site, { termWeight: idf })
+      : new Map<string, number>();
+    const pool = hits.slice(0, POOL);
+    for (const code of learned.keys())
+      if (!pool.some((h) => h.id === code)) pool.push({ id: code, score: 0 } as never);
+    const top = pool[0]?.score ?? 1;
+    const actions = queryActions(query, heads);
+    const topos = queryTopographies(query, topographies);
+    const candidates: Candidate[] = [];
+    for (const hit of pool) {
+      const code = String(hit.id);
+      const act = referential.act(code);
+      const p = profile(code);
+      if (!act || !p) continue;
+      if (
+        input.date &&
+        ((act.startDate && act.startDate > input.date) || (act.endDate && act.endDate < input.date))
+      )
+        continue;
+      if (
+        input.patient &&
+        act.sex &&
+        act.sex !== "any" &&
+        act.sex !== (input.patient.sex === "M" ? "male" : "female")
+      )
+        continue;
+      const retrieval = top > 0 ? hit.score / top : 0;
+      const fs = featureScore(query, p, weights, actions, topos);
+      const boost = learned.get(code) ?? 0;
+      if (boost) fs.parts.learned = weights.learned * boost;
+      candidates.push({
+        code,
+        retrieval,
+        score: weights.retrieval * retrieval + fs.total + (fs.parts.learned ?? 0),
+        parts: { retrieval, ...fs.parts },
+        matchedTerms: fs.matchedTerms,
+      });
+    }
+    candidates.sort((a, b) => b.score - a.score);
+    return { query, candidates };
+  };
+
+  const evidenceOf = (query: NormalisedQuery, matched: Set<string>): Evidence[] => {
+    const spans = query.terms
+      .filter((t) => matched.has(t.term))
+      .map((t) => ({ start: t.start, end: t.end }))
+      .sort((a, b) => a.start - b.start);
+    const merged: { start: number; end: number }[] = [];
+    for (const s of spans) {
+      const last = merged[merged.length - 1];
+      if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+      else merged.push({ ...s });
+    }
+    return merged.map((s) => ({ ...s, text: query.original.slice(s.start, s.end) }));
+  };
+
+  const findingsOf = (code: string): { findings: Finding[]; blocked: boolean } => {
+    if (!validate) return { findings: [], blocked: false };
+    try {
+      const result = validate(referential, { acts: [{ code, activity: 1, phase: 0 }] }) as
+        | { findings?: Finding[] }
+        | Finding[];
+      const findings = (Array.isArray(result) ? result : (result?.findings ?? [])).map((f) => ({
+        rule: f.rule,
+        severity: f.severity,
+        ...(f.code ? { code: f.code } : {}),
+        message: f.message,
+        reference: f.reference,
+      }));
+      return { findings, blocked: findings.some((f) => f.severity === "blocking" || f.severity === "error") };
+    } catch {
+      return { findings: [], blocked: false };
+    }
+  };
+
+  const coder = {
+    internals: {
+      index,
+      lexicon,
+      weights,
+      normalise: (text: string) => normalise(text, lexicon),
+      rank,
+    } satisfies CoderInternals,
+
+    async suggest(input: SuggestInput): Promise<SuggestResult> {
+      const start = performance.now();
+      const limit = input.limit ?? 10;
+      const { query, candidates } = await rank(input);
+      let ordered = candidates;
+      let engine: SuggestResult["engine"] = "offline";
+      if (options.llm && candidates.length > 1) {
+        const reranked = await rerankWithLlm(options, input.text, candidates.slice(0, 10), referential);
+        if (reranked) {
+          ordered = [...reranked, ...candidates.slice(10)];
+          engine = "offline+llm";
+        }
+      }
+      const suggestions: Suggestion[] = ordered.slice(0, limit).map((c, i) => {
+        const others = ordered.filter((_, j) => j !== i);
+        const best = others.reduce((m, o) => Math.max(m, o.score), Number.NEGATIVE_INFINITY);
+        const margin = Number.isFinite(best) ? c.score - best : 1;
+        const act = referential.act(c.code);
+        const line = referential.line(c.code, 1, 0);
+        return {
+          code: c.code,
+          label: act?.label ?? "",
+          confidence: calibrate(margin, DEFAULT_CALIBRATION),
+          evidence: evidenceOf(query, c.matchedTerms),
+          activity: 1,
+          phase: 0,
+          tariff: line?.tariffSecteur1 ?? null,
+          ...findingsOf(c.code),
+        };
+      });
+      return {
+        engine,
+        referentialVersion: referential.version.version,
+        latencyMs: Math.round((performance.now() - start) * 100) / 100,
+        suggestions,
+      };
+    },
+
+    async learn(input: LearnInput): Promise<void> {
+      const query = normalise(input.text, lexicon);
+      await store.record({
+        terms: query.key.split(" ").filter(Boolean),
+        site: input.site,
+        chosenCodes: input.chosenCodes,
+        rejectedCodes: input.rejectedCodes,
+        at: input.at,
+      });
+      generation++;
+    },
+
+    generation: () => generation,
+  };
+  return coder;
+}
+
+async function rerankWithLlm(
+  options: CoderOptions,
+  text: string,
+  top: Candidate[],
+  referential: Referential,
+): Promise<Candidate[] | undefined> {
+  const llm = options.llm;
+  if (!llm) return undefined;
+  const controller = new AbortController();
+  const budget = options.llmBudgetMs ?? 1500;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const codes = await Promise.race([
+      llm.rerank({
+        text,
+        candidates: top.map((c) => ({ code: c.code, label: referential.act(c.code)?.label ?? "" })),
+        signal: controller.signal,
+      }),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          resolve(undefined);
+        }, budget);
+      }),
+    ]);
+    if (!codes) return undefined;
+    const byCode = new Map(top.map((c) => [c.code, c]));
+    const chosen = [...new Set(codes)].filter((c) => byCode.has(c));
+    if (chosen.length === 0) return undefined;
+    const rest = top.filter((c) => !chosen.includes(c.code));
+    // Keep the offline scores' scale: the re-ranked order gets strictly decreasing scores above the rest.
+    const ceiling = Math.max(...top.map((c) => c.score));
+    const picked = chosen.map((code, i) => ({
+      ...(byCode.get(code) as Candidate),
+      score: ceiling + (chosen.length - i) * 0.05,
+    }));
+    return [...picked, ...rest];
+  } catch {
+    return undefined;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

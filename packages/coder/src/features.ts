@@ -1,0 +1,397 @@
+import type { Act } from "@ccam/ccam";
+import { foldText } from "@ccam/ccam";
+import { type Approach, detectApproaches, type NormalisedQuery } from "./normalise.js";
+import { labelRanges, quantityAgreement, type Range } from "./quantities.js";
+import { indexTerms, stem, tokenizeWithOffsets } from "./text.js";
+
+/** What the scorer needs to know about one act, precomputed once. */
+export interface ActProfile {
+  code: string;
+  terms: Set<string>;
+  /** Content terms of the long label only. */
+  labelTerms: string[];
+  approach: Approach | "orifice" | "imaging" | "other";
+  injection: boolean | undefined;
+  laterality: "bilateral" | "unilateral" | undefined;
+  extent: "total" | "partial" | undefined;
+  /** Stems of the label's head words, before the first "de" ("Parage et/ou suture" → parag, sutur). */
+  heads: string[];
+  /** Stems that follow "sans" / "avec" in the label. */
+  without: string[][];
+  with: string[][];
+  child: boolean;
+  adult: boolean;
+  guidance: Set<string>;
+  complement: boolean;
+  tariff: number | null;
+  ranges: Range[];
+  /** Approaches the label names, whatever its 4th letter. */
+  labelApproaches: Set<Approach>;
+  /** Letter 3 of the code: the action. */
+  action: string;
+}
+
+const LETTER4: Record<string, ActProfile["approach"]> = {
+  A: "open",
+  B: "percutaneous",
+  C: "laparoscopy",
+  D: "orifice",
+  E: "endoscopy",
+  F: "endovascular",
+  G: "endoscopy",
+  H: "percutaneous",
+  J: "percutaneous",
+  K: "imaging",
+  L: "imaging",
+  M: "imaging",
+  N: "imaging",
+  P: "other",
+  X: "other",
+};
+
+const HEAD_SKIP = new Set(["seance", "en", "un", "une", "1"]);
+
+function labelHeads(folded: string): string[] {
+  const words = folded
+    .replace(/[[\]'(),/-]/g, " ")
+    .split(/\s+/)
+    .filter(Boolean);
+  const heads: string[] = [];
+  let conjunction = false;
+  for (const w of words) {
+    if (w === "et" || w === "ou") {
+      conjunction = true;
+      continue;
+    }
+    if (conjunction && ["de", "d", "du", "des", "la", "le", "les", "l"].includes(w)) continue;
+    conjunction = false;
+    if (
+      [
+        "de",
+        "d",
+        "du",
+        "des",
+        "par",
+        "avec",
+        "sans",
+        "sur",
+        "dans",
+        "pour",
+        "a",
+        "au",
+        "aux",
+        "la",
+        "le",
+        "les",
+        "l",
+      ].includes(w)
+    ) {
+      if (heads.length > 0) break;
+      continue;
+    }
+    if (!HEAD_SKIP.has(w)) heads.push(stem(w));
+  }
+  return heads;
+}
+
+const CLAUSE_MARKERS = /\b(avec ou sans|avec|sans|en dehors d(?:e|u|es)?|hors|dans)\b/g;
+
+/**
+ * The "avec …" / "sans …" clauses of a label, each as the stems that set it apart from the label's main part:
+ * "Échographie-doppler des artères cervicocéphaliques, avec échographie-doppler des artères des membres
+ * inférieurs" → with [[membr, inferieur]].
+ */
+function clauses(folded: string): { with: string[][]; without: string[][] } {
+  const text = folded.replace(/'/g, " ");
+  const markers = [...text.matchAll(CLAUSE_MARKERS)];
+  const out = { with: [] as string[][], without: [] as string[][] };
+  if (markers.length === 0) return out;
+  const main = new Set(indexTerms(text.slice(0, markers[0]?.index ?? 0)));
+  markers.forEach((m, k) => {
+    const kind = m[1] ?? "";
+    if (kind === "avec ou sans") return;
+    const start = (m.index ?? 0) + m[0].length;
+    const next = markers[k + 1]?.index ?? text.length;
+    const comma = text.indexOf(",", start);
+    const clause = text.slice(start, comma >= 0 && comma < next ? comma : next);
+    const stems = indexTerms(clause);
+    const distinct = stems.filter((t) => !main.has(t));
+    const phrase = (distinct.length > 0 ? distinct : stems).slice(0, 4);
+    if (phrase.length === 0) return;
+    if (kind === "avec" || kind === "dans") out.with.push(phrase);
+    else out.without.push(phrase);
+  });
+  return out;
+}
+
+export function profileAct(act: Act): ActProfile {
+  const folded = foldText(act.label);
+  const notes = act.notes
+    .filter((n) => n.kind === "other")
+    .map((n) => n.text)
+    .join(" ");
+  const labelTerms = [...new Set(indexTerms(act.label))];
+  const terms = new Set([...labelTerms, ...indexTerms(act.shortLabel ?? ""), ...indexTerms(notes)]);
+  const injection = /sans injection/.test(folded)
+    ? false
+    : /avec injection|apres injection/.test(folded)
+      ? true
+      : undefined;
+  const laterality =
+    /\bbilateral/.test(folded) && !/unilateral/.test(folded)
+      ? "bilateral"
+      : /\bunilateral/.test(folded) && !/bilateral/.test(folded)
+        ? "unilateral"
+        : undefined;
+  const extent =
+    /\b(totale?|complete?)\b/.test(folded) && !/partielle?|subtotale?/.test(folded)
+      ? "total"
+      : /partielle?|subtotale?/.test(folded) && !/\btotale?\b/.test(folded)
+        ? "partial"
+        : undefined;
+  const guidance = new Set<string>();
+  if (/guidage echographique/.test(folded)) guidance.add("echo");
+  if (/guidage radiologique/.test(folded)) guidance.add("radio");
+  if (/guidage scanographique/.test(folded)) guidance.add("scanner");
+  if (/guidage endoscopique/.test(folded)) guidance.add("endoscopic");
+  const line = act.lines.find((l) => l.activity === 1 && l.phase === 0);
+  return {
+    code: act.code,
+    terms,
+    labelTerms,
+    approach: LETTER4[act.code[3] ?? ""] ?? "other",
+    injection,
+    laterality,
+    extent,
+    ...clauses(folded),
+    heads: labelHeads(folded),
+    child: /enfant|nourrisson|nouveau-ne|nouveau ne|premature|avant l'age/.test(folded),
+    adult: /adulte/.test(folded),
+    guidance,
+    complement: act.type === "complement",
+    tariff: line?.tariffSecteur1 ?? null,
+    ranges: labelRanges(folded),
+    labelApproaches: detectApproaches(new Set(tokenizeWithOffsets(folded).map((t) => t.text)), folded),
+    action: act.code[2] ?? "",
+  };
+}
+
+export interface FeatureScore {
+  total: number;
+  parts: Record<string, number>;
+  matchedTerms: Set<string>;
+}
+
+/** Feature agreement between the query and an act: positive when they agree, negative when they contradict. */
+export function featureScore(
+  q: NormalisedQuery,
+  p: ActProfile,
+  weights: FeatureWeights,
+  actions: ReadonlySet<string>,
+  topographies: ReadonlySet<string> = new Set(),
+): FeatureScore {
+  const parts: Record<string, number> = {};
+  const f = q.features;
+  // Lexical coverage, both ways.
+  const matchedTerms = new Set<string>();
+  let qWeight = 0;
+  let qMatched = 0;
+  const seen = new Set<string>();
+  for (const t of q.terms) {
+    if (seen.has(t.term)) continue;
+    seen.add(t.term);
+    qWeight += t.weight;
+    if (p.terms.has(t.term) || (t.term.length >= 5 && hasPrefixOf(p.terms, t.term))) {
+      qMatched += t.weight;
+      matchedTerms.add(t.term);
+    }
+  }
+  parts.queryCoverage = qWeight > 0 ? (weights.queryCoverage * qMatched) / qWeight : 0;
+  const labelMatched = p.labelTerms.filter(
+    (t) => seen.has(t) || [...seen].some((s) => s.length >= 5 && t.startsWith(s)),
+  ).length;
+  parts.labelCoverage =
+    p.labelTerms.length > 0 ? (weights.labelCoverage * labelMatched) / p.labelTerms.length : 0;
+
+  if (f.approaches.size > 0) {
+    // The code's 4th letter, or an approach the label names ("par cœlioscopie ou par laparotomie" is coded A).
+    if (f.approaches.has(p.approach as Approach) || [...p.labelApproaches].some((a) => f.approaches.has(a)))
+      parts.approach = weights.approach;
+    else if (
+      p.approach === "open" ||
+      p.approach === "laparoscopy" ||
+      p.approach === "endoscopy" ||
+      p.approach === "endovascular"
+    )
+      parts.approach = -weights.approach;
+  }
+  if (f.injection !== undefined && p.injection !== undefined)
+    parts.injection = f.injection === p.injection ? weights.injection : -weights.injection;
+  if (f.laterality === "bilateral" && p.laterality)
+    parts.laterality = p.laterality === "bilateral" ? weights.laterality : -weights.laterality;
+  else if (f.laterality === "unilateral" && p.laterality)
+    parts.laterality = p.laterality === "unilateral" ? weights.laterality / 2 : -weights.laterality;
+  if (f.extent && p.extent) parts.extent = f.extent === p.extent ? weights.extent : -weights.extent;
+  // An unqualified "-ectomie" is total: a partial variant needs the text to say so.
+  else if (!f.extent && p.extent === "partial") parts.extent = -weights.extent / 2;
+  // Supplements and flat rates (YYYY) only on an explicit cue.
+  if (p.code.startsWith("YYYY") && !seen.has(stem("supplement")) && !seen.has("forfait"))
+    parts.supplement = -weights.supplement;
+  if (p.child) parts.age = f.child ? weights.age : -weights.age;
+  else if (p.adult && f.child) parts.age = -weights.age;
+  for (const g of p.guidance)
+    parts.guidance = (parts.guidance ?? 0) + (f.guidance.has(g as never) ? weights.guidance : 0);
+  // Negations: "sans X" in the text against "avec X" / "sans X" in the label, and the reverse.
+  let neg = 0;
+  for (const n of q.negated) {
+    if (p.without.some((ph) => ph.includes(n))) neg += weights.negation;
+    else if (p.with.some((ph) => ph.includes(n)) || p.labelTerms.includes(n)) neg -= weights.negation;
+  }
+  // "sans X Y" in the label when the text says most of X Y (and negates none of it).
+  for (const ph of p.without)
+    if (!ph.some((w) => q.negated.has(w)) && ph.filter((w) => seen.has(w)).length * 2 >= ph.length + 1)
+      neg -= weights.negation;
+  if (neg) parts.negation = neg;
+  // The plain variant is the default: an "avec X" the text does not mention costs, a "sans X" it does not mention helps.
+  let plain = 0;
+  for (const ph of p.with) if (!ph.some((w) => seen.has(w))) plain -= weights.plain;
+  for (const ph of p.without)
+    if (!ph.some((w) => seen.has(w) || q.negated.has(w))) plain += weights.plain / 2;
+  if (plain) parts.plain = plain;
+  if (
+    p.heads.some(
+      (h) => seen.has(h) || (h.length >= 5 && [...seen].some((s) => s.length >= 5 && h.startsWith(s))),
+    )
+  )
+    parts.head = weights.head;
+  const quantity = quantityAgreement(p.ranges, f.quantities);
+  if (quantity) parts.quantity = weights.quantity * quantity;
+  if (actions.size > 0) {
+    if (actions.has(p.action)) parts.action = weights.action;
+  } else if (p.action === "Q") parts.action = weights.action / 2;
+  if (topographies.has(p.code.slice(0, 2))) parts.topography = weights.topography;
+  if (p.complement) parts.complement = -weights.complement;
+  if (p.tariff === null) parts.unpaid = -weights.unpaid;
+  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  return { total, parts, matchedTerms };
+}
+
+function hasPrefixOf(terms: Set<string>, prefix: string): boolean {
+  for (const t of terms) if (t.startsWith(prefix)) return true;
+  return false;
+}
+
+export interface FeatureWeights {
+  retrieval: number;
+  queryCoverage: number;
+  labelCoverage: number;
+  approach: number;
+  injection: number;
+  laterality: number;
+  extent: number;
+  age: number;
+  guidance: number;
+  negation: number;
+  complement: number;
+  unpaid: number;
+  learned: number;
+  quantity: number;
+  action: number;
+  plain: number;
+  head: number;
+  topography: number;
+  supplement: number;
+}
+
+export const DEFAULT_WEIGHTS: FeatureWeights = {
+  retrieval: 1,
+  queryCoverage: 0.6,
+  labelCoverage: 0.6,
+  approach: 0.3,
+  injection: 0.4,
+  laterality: 0.25,
+  extent: 0.15,
+  age: 0.2,
+  guidance: 0.15,
+  negation: 0.25,
+  complement: 0.2,
+  unpaid: 0.1,
+  learned: 2,
+  quantity: 0.2,
+  action: 0.2,
+  plain: 0.1,
+  head: 0.2,
+  topography: 0.2,
+  supplement: 0.5,
+};
+
+/**
+ * Letter 3 (action) of the acts whose label starts with each word: "exérèse" → F, "pose" → L, "biopsie" → H.
+ * Kept when one letter covers at least 80 % of at least 3 labels.
+ */
+export function mineActionHeads(acts: Iterable<Act>): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const act of acts) {
+    const head = indexTerms(act.label)[0];
+    const letter = act.code[2];
+    if (!head || !letter || act.code.startsWith("YYYY")) continue;
+    const byLetter = counts.get(head) ?? new Map<string, number>();
+    byLetter.set(letter, (byLetter.get(letter) ?? 0) + 1);
+    counts.set(head, byLetter);
+  }
+  const out = new Map<string, string>();
+  for (const [head, byLetter] of counts) {
+    const total = [...byLetter.values()].reduce((a, b) => a + b, 0);
+    const [letter, n] = [...byLetter].sort((a, b) => b[1] - a[1])[0] as [string, number];
+    if (total >= 3 && n / total >= 0.8) out.set(head, letter);
+  }
+  return out;
+}
+
+/**
+ * Topography (letters 1–2) of the acts whose label contains each word: "côlon" → HH, "prostate" → JG.
+ * Kept when one topography covers at least 80 % of at least 5 labels.
+ */
+export function mineTopographies(acts: Iterable<Act>): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const act of acts) {
+    if (act.code.startsWith("YYYY")) continue;
+    const topo = act.code.slice(0, 2);
+    for (const term of new Set(indexTerms(act.label))) {
+      const byTopo = counts.get(term) ?? new Map<string, number>();
+      byTopo.set(topo, (byTopo.get(topo) ?? 0) + 1);
+      counts.set(term, byTopo);
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [term, byTopo] of counts) {
+    const total = [...byTopo.values()].reduce((a, b) => a + b, 0);
+    const [topo, n] = [...byTopo].sort((a, b) => b[1] - a[1])[0] as [string, number];
+    if (total >= 5 && n / total >= 0.8) out.set(term, topo);
+  }
+  return out;
+}
+
+/** Topographies named by the text's words. */
+export function queryTopographies(
+  q: NormalisedQuery,
+  topographies: ReadonlyMap<string, string>,
+): Set<string> {
+  const out = new Set<string>();
+  for (const t of q.terms) {
+    if (t.weight < 0.5) continue;
+    const topo = topographies.get(t.term);
+    if (topo) out.add(topo);
+  }
+  return out;
+}
+
+/** Actions named by the text's words (letters of `mineActionHeads`). */
+export function queryActions(q: NormalisedQuery, heads: ReadonlyMap<string, string>): Set<string> {
+  const out = new Set<string>();
+  for (const t of q.terms) {
+    const letter = heads.get(t.term);
+    if (letter) out.add(letter);
+  }
+  return out;
+}

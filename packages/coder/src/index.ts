@@ -1,0 +1,11 @@
+export * from "./calibration.js";
+export { type Candidate, type CoderInternals, createCoder } from "./coder.js";
+export * from "./evaluate.js";
+export * from "./learning/drizzle-store.js";
+export * as coderTables from "./learning/schema.js";
+export * from "./learning/store.js";
+export * from "./llm/openai-provider.js";
+export * from "./llm/provider.js";
+export { buildLexicon, type NormalisedQuery, normalise, type QueryTerm } from "./normalise.js";
+export { mineAbbreviations } from "./retrieval.js";
+export * from "./types.js";

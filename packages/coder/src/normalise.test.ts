@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { buildLexicon, normalise } from "./normalise.js";
+import { labelRanges, quantityAgreement, textQuantities } from "./quantities.js";
+import { stem, tokenizeWithOffsets } from "./text.js";
+
+const lexicon = buildLexicon([
+  ["PTG", "prothèse totale genou"],
+  ["irm", "remnographie"],
+  ["coelio", "coelioscopie"],
+  ["cutané", "cutané peau"],
+]);
+
+describe("tokenizeWithOffsets", () => {
+  it("folds words and keeps their offsets in the original text", () => {
+    const text = "Exérèse d'un kyste";
+    const tokens = tokenizeWithOffsets(text);
+    expect(tokens.map((t) => t.text)).toEqual(["exerese", "d", "un", "kyste"]);
+    for (const t of tokens) expect(text.slice(t.start, t.end).length).toBe(t.end - t.start);
+    expect(text.slice(tokens[0]?.start, tokens[0]?.end)).toBe("Exérèse");
+  });
+});
+
+describe("stem", () => {
+  it("merges plural and gender forms", () => {
+    expect(stem("renale")).toBe(stem("renal"));
+    expect(stem("ablations")).toBe(stem("ablation"));
+    expect(stem("thyroidienne")).toBe(stem("thyroidien"));
+  });
+});
+
+describe("normalise", () => {
+  it("expands abbreviations and keeps the span of the abbreviation", () => {
+    const text = "PTG droite";
+    const q = normalise(text, lexicon);
+    const prothese = q.terms.find((t) => t.word === "prothese");
+    expect(prothese).toBeDefined();
+    expect(text.slice(prothese?.start, prothese?.end)).toBe("PTG");
+    expect(q.features.laterality).toBe("unilateral");
+  });
+
+  it("marks negations and reads injection", () => {
+    expect(normalise("IRM sans injection", lexicon).features.injection).toBe(false);
+    expect(normalise("IRM avec injection de gadolinium", lexicon).features.injection).toBe(true);
+    const q = normalise("pas de biopsie", lexicon);
+    expect(q.negated.has(stem("biopsie"))).toBe(true);
+    expect(q.terms.some((t) => t.word === "biopsie")).toBe(false);
+  });
+
+  it("detects the approach", () => {
+    expect([...normalise("cholécystectomie sous coelio", lexicon).features.approaches]).toContain(
+      "laparoscopy",
+    );
+    expect([...normalise("par laparotomie médiane", lexicon).features.approaches]).toContain("open");
+  });
+
+  it("finds a lexicon entry by stem and glues prefixes", () => {
+    const q = normalise("abcès sous-cutanées", lexicon);
+    expect(q.terms.some((t) => t.word === "peau")).toBe(true);
+    expect(q.terms.some((t) => t.word === "souscutanees")).toBe(true);
+  });
+});
+
+describe("quantities", () => {
+  it("reads label ranges with units and counts", () => {
+    expect(labelRanges("exerese de lesion de 3 cm a 10 cm de grand axe")).toEqual([
+      { lo: 3, hi: 10, unit: "cm" },
+    ]);
+    expect(labelRanges("avulsion de 2 dents")).toEqual([{ lo: 2, hi: 2, unit: null, noun: stem("dents") }]);
+    expect(labelRanges("sur plusieurs rayons")[0]).toMatchObject({ lo: 2, unit: null });
+  });
+
+  it("scores agreement, one implied when no count is written", () => {
+    const q = textQuantities("lipome de 5 cm");
+    expect(q).toEqual([{ value: 5, unit: "cm" }]);
+    expect(quantityAgreement(labelRanges("de 3 cm a 10 cm"), q)).toBe(1);
+    expect(quantityAgreement(labelRanges("de moins de 3 cm"), q)).toBe(-1);
+    expect(quantityAgreement(labelRanges("avulsion de 2 dents"), [])).toBe(-0.5);
+    expect(quantityAgreement(labelRanges("avulsion d 1 dent"), [])).toBe(0.5);
+    // A count of another noun says nothing: "deux ancres" against "plusieurs tendons" implies one tendon.
+    const anchors = textQuantities("reinsere par deux ancres");
+    expect(quantityAgreement(labelRanges("suture de plusieurs tendons"), anchors)).toBe(-0.5);
+    expect(
+      quantityAgreement(labelRanges("exerese de 1 a 3 polypes"), textQuantities("deux petits polypes")),
+    ).toBe(1);
+  });
+});

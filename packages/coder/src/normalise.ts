@@ -1,0 +1,412 @@
+import { foldText } from "@ccam/ccam";
+import { type Quantity, textQuantities } from "./quantities.js";
+import { STOP_WORDS, stem, type Token, tokenizeWithOffsets } from "./text.js";
+
+/** One search term of the normalised query, tied to the span of the original text it came from. */
+export interface QueryTerm {
+  /** Stemmed folded term. */
+  term: string;
+  /** Folded word before stemming. */
+  word: string;
+  start: number;
+  end: number;
+  /** 1 for words of the text, lower for expansions of abbreviations. */
+  weight: number;
+  /** True when the term was produced by an abbreviation or synonym. */
+  expanded: boolean;
+}
+
+export type Approach = "open" | "laparoscopy" | "endoscopy" | "percutaneous" | "endovascular" | "none";
+
+export interface QueryFeatures {
+  approaches: Set<Approach>;
+  /** true: with injection; false: explicitly without; undefined: not said. */
+  injection: boolean | undefined;
+  laterality: "bilateral" | "unilateral" | undefined;
+  extent: "total" | "partial" | undefined;
+  guidance: Set<"echo" | "radio" | "scanner" | "mri" | "endoscopic">;
+  /** Numbers written in the text (counts, sizes). */
+  numbers: number[];
+  quantities: Quantity[];
+  child: boolean;
+  adult: boolean;
+}
+
+export interface NormalisedQuery {
+  original: string;
+  terms: QueryTerm[];
+  /** Stemmed terms said to be absent ("sans injection", "pas de biopsie"). */
+  negated: Set<string>;
+  features: QueryFeatures;
+  /** Folded, space-joined stems: the learning key. */
+  key: string;
+}
+
+export interface Lexicon {
+  /** Folded key (one or more words, space-joined) → folded expansion words. */
+  terms: Map<string, string[]>;
+  /** Longest key in words. */
+  maxWords: number;
+  /** Single-word keys by stem, so "cutanées" finds the entry of "cutané". */
+  stems: Map<string, string[]>;
+  /** Stems the labels use; when set, a prefix is glued to the next word only if the result is one of them. */
+  vocabulary?: ReadonlySet<string>;
+  /** Organ stem → removal word ("ovair" → ovariectomie), applied when the text says something was removed. */
+  ectomies?: ReadonlyMap<string, string>;
+}
+
+/** Stemmed content words of a phrase, space-joined (the key multi-word entries are also found by). */
+function phraseKey(words: string[]): string {
+  return words
+    .filter((w) => !STOP_WORDS.has(w))
+    .map(stem)
+    .join(" ");
+}
+
+export function buildLexicon(entries: Iterable<[string, string]>): Lexicon {
+  const terms = new Map<string, string[]>();
+  let maxWords = 1;
+  for (const [key, expansion] of entries) {
+    const words = tokenizeWithOffsets(key).map((t) => t.text);
+    if (words.length === 0) continue;
+    const k = words.join(" ");
+    if (terms.has(k)) continue;
+    terms.set(
+      k,
+      tokenizeWithOffsets(expansion).map((t) => t.text),
+    );
+    maxWords = Math.max(maxWords, words.length);
+  }
+  const stems = new Map<string, string[]>();
+  for (const [k, v] of terms) {
+    if (!k.includes(" ")) {
+      if (k.length >= 4 && !stems.has(stem(k))) stems.set(stem(k), v);
+    } else {
+      // Multi-word keys also match by stems, articles aside: "dents de sagesse" finds "dent de sagesse".
+      const sk = phraseKey(k.split(" "));
+      if (sk && !stems.has(sk)) stems.set(sk, v);
+    }
+  }
+  return { terms, maxWords: maxWords + 1, stems };
+}
+
+const REMOVAL = new Set(
+  ["exerese", "ablation", "resection", "retir", "enlev", "enlever", "excision"].map(stem),
+);
+const SPINE: Record<string, string[]> = {
+  c: ["cervicale", "vertebre"],
+  d: ["thoracique", "vertebre"],
+  t: ["thoracique", "vertebre"],
+  l: ["lombale", "lombaire", "vertebre"],
+  s: ["sacrale", "vertebre"],
+};
+const ANAESTHESIA = new Set([
+  "anesthesie",
+  "ag",
+  "al",
+  "alr",
+  "rachianesthesie",
+  "sedation",
+  "rachi",
+  "neuroleptanalgesie",
+]);
+const GLUED_PREFIXES = new Set([
+  "sous",
+  "sus",
+  "intra",
+  "extra",
+  "trans",
+  "peri",
+  "retro",
+  "inter",
+  "supra",
+  "infra",
+  "endo",
+  "para",
+]);
+const NEGATION_STOP = new Set([
+  "et",
+  "ou",
+  "avec",
+  "pour",
+  "par",
+  "chez",
+  "mais",
+  "puis",
+  "sous",
+  "en",
+  "a",
+  "au",
+  "sur",
+]);
+const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
+const NEGATION_SKIP = new Set(["de", "d", "du", "des", "la", "le", "les", "l", "signe", "signes", "trace"]);
+
+/**
+ * Normalises a clinical text: folds, splits elisions, expands abbreviations and lay terms (longest match first),
+ * stems, marks negated words, and extracts features. Every term keeps the span of the original text.
+ */
+export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
+  const tokens = tokenizeWithOffsets(text);
+  const terms: QueryTerm[] = [];
+  const negated = new Set<string>();
+  const negatedIdx = new Set<number>();
+
+  // Negation scope: after a negator, skip articles and take up to 2 content words, stopping at punctuation
+  // and at words that open another clause ("sans geste axillaire" negates both; "sans injection, pour" one).
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i] as Token;
+    if (!NEGATORS.has(tok.text)) continue;
+    let taken = 0;
+    for (let j = i + 1; j < tokens.length && taken < 2; j++) {
+      const next = tokens[j] as Token;
+      const gap = text.slice((tokens[j - 1] as Token).end, next.start);
+      if (/[,;:.()+]/.test(gap)) break;
+      if (NEGATION_SKIP.has(next.text)) continue;
+      if (NEGATORS.has(next.text) || NEGATION_STOP.has(next.text)) break;
+      negatedIdx.add(j);
+      negated.add(stem(next.text));
+      taken++;
+    }
+  }
+
+  const weak = new Set<number>();
+  let current = 0;
+  const push = (word: string, start: number, end: number, weight: number, expanded: boolean) =>
+    terms.push({
+      term: stem(word),
+      word,
+      start,
+      end,
+      weight: weak.has(current) ? weight * 0.3 : weight,
+      expanded,
+    });
+  const dental = dentalContext(text, tokens);
+  const glues = (tok: Token, next: Token | undefined): boolean =>
+    next !== undefined &&
+    GLUED_PREFIXES.has(tok.text) &&
+    !negatedIdx.has(tokens.indexOf(next)) &&
+    (!lexicon.vocabulary || lexicon.vocabulary.has(stem(tok.text + next.text)));
+
+  for (let i = 0; i < tokens.length; ) {
+    const tok = tokens[i] as Token;
+    current = i;
+    // 1. Lexicon, longest key first (multi-word keys before gluing, so "sous scopie" stays a guidance cue).
+    let matched = 0;
+    for (let n = Math.min(lexicon.maxWords, tokens.length - i); n >= 1; n--) {
+      const slice = tokens.slice(i, i + n);
+      const key = slice.map((t) => t.text).join(" ");
+      let expansion = lexicon.terms.get(key);
+      if (!expansion && n === 1) {
+        const next = tokens[i + 1];
+        if (glues(tok, next)) break; // glue below
+        if (key.length >= 4) expansion = lexicon.stems.get(stem(key));
+      } else if (!expansion && !STOP_WORDS.has(tok.text) && !STOP_WORDS.has((slice[n - 1] as Token).text)) {
+        const sk = phraseKey(slice.map((t) => t.text));
+        if (sk.includes(" ")) expansion = lexicon.stems.get(sk);
+      }
+      if (!expansion) continue;
+      const first = slice[0] as Token;
+      const last = slice[n - 1] as Token;
+      const neg = slice.some((_, k) => negatedIdx.has(i + k));
+      // An expansion may itself say "sans X" (Hartmann: colectomy without restoring continuity).
+      let negatedInExpansion = 0;
+      for (const word of expansion) {
+        if (word === "sans") {
+          negatedInExpansion = 2;
+          continue;
+        }
+        if (STOP_WORDS.has(word)) continue;
+        if (neg || negatedInExpansion > 0) {
+          negated.add(stem(word));
+          negatedInExpansion--;
+        } else push(word, first.start, last.end, 0.8, true);
+      }
+      // The written word itself still matches short labels and synonyms that use it.
+      if (n === 1 && first.text.length >= 3 && !neg && !expansion.includes(first.text))
+        push(first.text, first.start, first.end, 0.4, false);
+      matched = n;
+      break;
+    }
+    if (matched > 0) {
+      i += matched;
+      continue;
+    }
+    // 2. "sous-cutané", "intra articulaire": labels glue the prefix ("souscutanée"); the bare next word counts less.
+    const next = tokens[i + 1];
+    if (next && glues(tok, next)) {
+      push(tok.text + next.text, tok.start, next.end, 1, true);
+      weak.add(i + 1);
+      i += 1;
+      continue;
+    }
+    // 3. Spinal levels: "L4-L5" → lombale, "C6" → cervicale.
+    const level = /^([cdlts])([0-9]{1,2})$/.exec(tok.text);
+    if (level) {
+      const region = SPINE[level[1] as string];
+      if (region) for (const word of region) push(word, tok.start, tok.end, 0.8, true);
+      i++;
+      continue;
+    }
+    // "sous anesthésie générale" describes the setting more than the act.
+    if (tok.text === "sous" && next && ANAESTHESIA.has(next.text)) {
+      weak.add(i + 1);
+      if (tokens[i + 2] && ["generale", "locale", "locoregionale"].includes((tokens[i + 2] as Token).text))
+        weak.add(i + 2);
+    }
+    // 4. Teeth written in FDI notation ("la 36", "sur 15") and tooth faces ("MO", "MOD").
+    const tooth = dental ? toothTerms(tok.text) : undefined;
+    if (tooth) {
+      for (const word of tooth) push(word, tok.start, tok.end, 0.8, true);
+      i++;
+      continue;
+    }
+    if (!STOP_WORDS.has(tok.text) && !negatedIdx.has(i) && !NEGATORS.has(tok.text))
+      push(tok.text, tok.start, tok.end, 1, false);
+    i++;
+  }
+
+  // "on m'a enlevé un kyste à l'ovaire" → kystectomie, ovariectomie.
+  if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term))) {
+    for (const t of [...terms]) {
+      const word = lexicon.ectomies.get(t.term);
+      if (word)
+        terms.push({ term: stem(word), word, start: t.start, end: t.end, weight: 0.8, expanded: true });
+    }
+  }
+
+  const words = new Set(terms.map((t) => t.word));
+  const folded = tokens.map((t) => t.text).join(" ");
+  const has = (...ws: string[]) => ws.some((w) => words.has(w));
+  const hasPrefix = (...ps: string[]) => [...words].some((w) => ps.some((p) => w.startsWith(p)));
+
+  const approaches = detectApproaches(words, folded);
+
+  const negatedInjection = negated.has(stem("injection")) || /sans (produit de )?contraste/.test(folded);
+  let injection: boolean | undefined;
+  if (negatedInjection) injection = false;
+  else if (hasPrefix("inject", "gadolin", "contraste", "angio")) injection = true;
+
+  let laterality: QueryFeatures["laterality"];
+  if (hasPrefix("bilateral")) laterality = "bilateral";
+  else if (hasPrefix("unilateral") || has("droit", "droite", "gauche")) laterality = "unilateral";
+
+  let extent: QueryFeatures["extent"];
+  if (has("totale", "total", "complete", "complet") && !negated.has(stem("totale"))) extent = "total";
+  else if (has("partielle", "partiel", "subtotale", "subtotal")) extent = "partial";
+
+  const guidance = new Set<QueryFeatures["guidance"] extends Set<infer G> ? G : never>();
+  if (/guidage echographique|echoguid|echo guid/.test(folded) || words.has("echographique"))
+    guidance.add("echo");
+  if (/guidage radiologique|scopi|radioguid/.test(folded)) guidance.add("radio");
+  if (/guidage scanographique|sous scanner/.test(folded)) guidance.add("scanner");
+  if (/guidage endoscopique/.test(folded)) guidance.add("endoscopic");
+
+  const numbers = tokens.filter((t) => /^[0-9]+$/.test(t.text)).map((t) => Number(t.text));
+  const child =
+    /\b(enfant|nourrisson|bebe|nouveau ne|garcon|fillette|premature|fils|fille)\b/.test(folded) ||
+    /\b([0-9]|1[0-5]) (ans|mois)\b/.test(folded);
+  const adult = /\badulte\b/.test(folded);
+
+  const key = [...new Set(terms.map((t) => t.term))].sort().join(" ");
+  return {
+    original: text,
+    terms,
+    negated,
+    features: {
+      approaches,
+      injection,
+      laterality,
+      extent,
+      guidance,
+      numbers,
+      quantities: dental ? dentalQuantities(text) : textQuantities(foldText(text)),
+      child,
+      adult,
+    },
+    key,
+  };
+}
+
+const DENTAL_WORDS =
+  /\b(dent|dents|dentaire|dentiste|molaire|premolaire|incisive|canine|compo|composite|amalgame|couronne|bridge|carie|pulpe|endodont\w*|detartrage|avulsion|implant)\b/;
+const FACES = /^(?=[MODVLP]{2,5}$)(?!.*(.).*\1)[MODVLP]+$/;
+
+function dentalContext(text: string, tokens: Token[]): boolean {
+  return (
+    DENTAL_WORDS.test(tokens.map((t) => t.text).join(" ")) || text.split(/\s+/).some((w) => FACES.test(w))
+  );
+}
+
+/** FDI tooth numbers: 11–48 permanent, 51–85 deciduous; sector from the position in the quadrant. */
+function toothTerms(word: string): string[] | undefined {
+  const m = /^([1-8])([1-8])$/.exec(word);
+  if (!m) return undefined;
+  const quadrant = Number(m[1]);
+  const position = Number(m[2]);
+  if (quadrant >= 5 && position > 5) return undefined;
+  const kind = quadrant <= 4 ? "permanente" : "temporaire";
+  const sector = position <= 3 ? "incisivocanin" : "premolomolaire";
+  const arch =
+    quadrant === 1 || quadrant === 2 || quadrant === 5 || quadrant === 6 ? "maxillaire" : "mandibulaire";
+  return ["dent", kind, sector, arch];
+}
+
+/** In dental text, numbers are teeth, not counts; "MOD" is three faces. */
+function dentalQuantities(text: string): Quantity[] {
+  const out = textQuantities(foldText(text)).filter((q) => q.unit !== null || q.value <= 10);
+  for (const w of text.split(/[\s,;.()]+/))
+    if (FACES.test(w)) out.push({ value: w.length, unit: null, nouns: [stem("faces")] });
+  return out;
+}
+
+/** Approach cues of a folded text given its words ("coelioscopie" → laparoscopy, "laparotomie" → open, …). */
+export function detectApproaches(words: ReadonlySet<string>, folded: string): Set<Approach> {
+  const approaches = new Set<Approach>();
+  const has = (...ws: string[]) => ws.some((w) => words.has(w));
+  const hasPrefix = (...ps: string[]) => [...words].some((w) => ps.some((p) => w.startsWith(p)));
+  if (
+    hasPrefix(
+      "coelioscop",
+      "arthroscop",
+      "thoracoscop",
+      "videochirurg",
+      "retroperitoneoscop",
+      "mediastinoscop",
+    )
+  )
+    approaches.add("laparoscopy");
+  if (
+    hasPrefix("laparotom", "thoracotom", "sternotom", "lombotom", "cervicotom", "craniotom", "arthrotom") ||
+    has("abord", "incision", "ouvert")
+  )
+    approaches.add("open");
+  if (
+    hasPrefix(
+      "endoscop",
+      "fibroscop",
+      "coloscop",
+      "gastroscop",
+      "duodenoscop",
+      "cystoscop",
+      "urethrocystoscop",
+      "ureteroscop",
+      "hysteroscop",
+      "bronchoscop",
+      "laryngoscop",
+      "rectoscop",
+      "sigmoidoscop",
+      "nasofibroscop",
+      "ileoscop",
+    )
+  )
+    approaches.add("endoscopy");
+  if (hasPrefix("transcutan", "percutan", "ponction", "cytoponction")) approaches.add("percutaneous");
+  if (
+    hasPrefix("endovascul", "intraluminal", "angioplast", "embolis") ||
+    /voie (arterielle|veineuse|femorale|radiale)/.test(folded)
+  )
+    approaches.add("endovascular");
+
+  return approaches;
+}

@@ -1,0 +1,163 @@
+import { STOP_WORDS, stem } from "./text.js";
+
+/** A numeric constraint of a label ("de 3 cm à 10 cm", "moins de 3 cm", "2 dents", "plusieurs"). */
+export interface Range {
+  lo: number;
+  hi: number;
+  /** Stem of the counted noun ("2 dents" → dent), for counts. */
+  noun?: string;
+  /** Folded unit ("cm", "°", "g", "ans", …) or null for a count. */
+  unit: string | null;
+}
+
+export interface Quantity {
+  value: number;
+  unit: string | null;
+  /** Stems of the (up to two) words after a count: "deux petits polypes" → [petit, polyp]. */
+  nouns?: string[];
+}
+
+const UNIT = "(cm|mm|°|kg|g|ml|l|ans|an|mois|sa|semaines|semaine|jours|jour|%)";
+const U = (u: string | undefined): string | null => (u ? normaliseUnit(u) : null);
+
+function normaliseUnit(u: string): string {
+  if (u === "an") return "ans";
+  if (u === "semaine" || u === "semaines") return "sa";
+  if (u === "jour") return "jours";
+  return u;
+}
+
+const NUMBER_WORDS: Record<string, number> = {
+  deux: 2,
+  trois: 3,
+  quatre: 4,
+  cinq: 5,
+  six: 6,
+  sept: 7,
+  huit: 8,
+  neuf: 9,
+  dix: 10,
+};
+
+/** Numeric constraints written in a folded label. */
+export function labelRanges(folded: string): Range[] {
+  const ranges: Range[] = [];
+  let rest = ` ${folded.replace(/'/g, " ").replace(/,/g, " ")} `;
+  const take = (re: RegExp, build: (m: RegExpMatchArray) => Range | undefined) => {
+    rest = rest.replace(re, (...args) => {
+      const m = args.slice(0, -2) as unknown as RegExpMatchArray;
+      const r = build(m);
+      if (r) ranges.push(r);
+      return " ";
+    });
+  };
+  const n = "(\\d+(?:[.]\\d+)?)";
+  take(new RegExp(`\\bde ${n}\\s*${UNIT}? a ${n}\\s*${UNIT}?(?: ([a-z]{3,}))?`, "g"), (m) => ({
+    lo: Number(m[1]),
+    hi: Number(m[3]),
+    unit: U(m[4] ?? m[2]),
+    ...((m[4] ?? m[2]) ? {} : nounOf(m[5])),
+  }));
+  take(new RegExp(`\\binferieure? ou egale? a ${n}\\s*${UNIT}?`, "g"), (m) => ({
+    lo: Number.NEGATIVE_INFINITY,
+    hi: Number(m[1]),
+    unit: U(m[2]),
+  }));
+  take(new RegExp(`\\bsuperieure? ou egale? a ${n}\\s*${UNIT}?`, "g"), (m) => ({
+    lo: Number(m[1]),
+    hi: Number.POSITIVE_INFINITY,
+    unit: U(m[2]),
+  }));
+  take(new RegExp(`\\b(?:moins de|inferieure? a|avant l age de) ${n}\\s*${UNIT}?`, "g"), (m) => ({
+    lo: Number.NEGATIVE_INFINITY,
+    hi: Number(m[1]) - 1e-6,
+    unit: U(m[2]),
+  }));
+  take(new RegExp(`\\b(?:plus de|superieure? a|au dela de) ${n}\\s*${UNIT}?`, "g"), (m) => ({
+    lo: Number(m[1]) + 1e-6,
+    hi: Number.POSITIVE_INFINITY,
+    unit: U(m[2]),
+  }));
+  take(new RegExp(`\\b${n}\\s*${UNIT}? ou plus`, "g"), (m) => ({
+    lo: Number(m[1]),
+    hi: Number.POSITIVE_INFINITY,
+    unit: U(m[2]),
+  }));
+  take(new RegExp(`\\b${n} ([a-z]+) ou plus`, "g"), (m) => ({
+    lo: Number(m[1]),
+    hi: Number.POSITIVE_INFINITY,
+    unit: null,
+    ...nounOf(m[2]),
+  }));
+  take(new RegExp(`\\b${n} (?:ou|a) ${n}\\s*${UNIT}?(?: ([a-z]{3,}))?`, "g"), (m) => ({
+    lo: Number(m[1]),
+    hi: Number(m[2]),
+    unit: U(m[3]),
+    ...(m[3] ? {} : nounOf(m[4])),
+  }));
+  take(new RegExp(`\\b${n}\\s*${UNIT}`, "g"), (m) => ({ lo: Number(m[1]), hi: Number(m[1]), unit: U(m[2]) }));
+  take(/\b(\d{1,2}) ([a-z]{3,})/g, (m) => ({
+    lo: Number(m[1]),
+    hi: Number(m[1]),
+    unit: null,
+    ...nounOf(m[2]),
+  }));
+  const several = /\bplusieurs(?: ([a-z]{3,}))?/.exec(rest);
+  if (several) ranges.push({ lo: 2, hi: Number.POSITIVE_INFINITY, unit: null, ...nounOf(several[1]) });
+  return ranges;
+}
+
+/** Quantities written in a clinical text: "5 cm", "6°", "2 plaques", "deux". */
+export function textQuantities(folded: string): Quantity[] {
+  const out: Quantity[] = [];
+  const text = folded.replace(/,(\d)/g, ".$1");
+  for (const m of text.matchAll(
+    new RegExp(`(^|[^a-z0-9.])(\\d+(?:[.]\\d+)?)\\s*${UNIT}?(?![a-z0-9])`, "g"),
+  )) {
+    const value = Number(m[2]);
+    const unit = U(m[3]);
+    // Bare big numbers are identifiers (tooth 36, station 7 excepted), not counts.
+    if (unit === null && value > 20) continue;
+    out.push(
+      unit === null
+        ? { value, unit, nouns: nounsAfter(text, (m.index ?? 0) + m[0].length) }
+        : { value, unit },
+    );
+  }
+  for (const m of text.matchAll(/\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b/g))
+    out.push({
+      value: NUMBER_WORDS[m[1] as string] as number,
+      unit: null,
+      nouns: nounsAfter(text, (m.index ?? 0) + m[0].length),
+    });
+  return out;
+}
+
+function nounOf(word: string | undefined): { noun?: string } {
+  return word && !STOP_WORDS.has(word) ? { noun: stem(word) } : {};
+}
+
+function nounsAfter(text: string, from: number): string[] {
+  return (text.slice(from).match(/[a-z]{3,}/g) ?? [])
+    .filter((w) => !STOP_WORDS.has(w))
+    .slice(0, 2)
+    .map(stem);
+}
+
+/** Agreement of the text's quantities with the label's ranges: +1 per satisfied range, −1 per violated one. */
+export function quantityAgreement(ranges: Range[], quantities: Quantity[]): number {
+  let score = 0;
+  for (const r of ranges) {
+    // A count only speaks about the same noun: "deux ancres" says nothing about "plusieurs tendons".
+    const same = quantities.filter(
+      (q) => q.unit === r.unit && (r.unit !== null || !r.noun || !q.nouns || q.nouns.includes(r.noun)),
+    );
+    if (same.length > 0) {
+      score += same.some((q) => q.value >= r.lo && q.value <= r.hi) ? 1 : -1;
+    } else if (r.unit === null) {
+      // No count written: one is implied.
+      score += 1 >= r.lo && 1 <= r.hi ? 0.5 : -0.5;
+    }
+  }
+  return score;
+}

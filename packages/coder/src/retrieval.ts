@@ -1,0 +1,134 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Act, Referential } from "@ccam/ccam";
+import MiniSearch, { type Options } from "minisearch";
+import { indexTerms, STOP_WORDS, tokenizeWithOffsets } from "./text.js";
+
+/** Bump when the indexed documents or the tokenisation change, so old cache files are ignored. */
+export const INDEX_FORMAT = 4;
+
+interface ActDocument {
+  id: string;
+  label: string;
+  shortLabel: string;
+  synonyms: string;
+  chapters: string;
+}
+
+const OPTIONS: Options<ActDocument> = {
+  fields: ["label", "shortLabel", "synonyms", "chapters"],
+  storeFields: [],
+  // Documents are already folded, stemmed and space-joined.
+  tokenize: (text) => text.split(" ").filter(Boolean),
+  processTerm: (term) => term,
+};
+
+export interface RetrievalIndex {
+  search: MiniSearch<ActDocument>;
+  /** Abbreviations mined from the short labels: abbreviation → expansion words. */
+  mined: [string, string][];
+  builtMs: number;
+  loadedFrom: "built" | "cache";
+}
+
+/** Mines abbreviations of the official short labels: tokens absent from the long label, matched to a long word. */
+export function mineAbbreviations(acts: Iterable<Act>): [string, string][] {
+  const counts = new Map<string, Map<string, number>>();
+  const longWords = new Set<string>();
+  const items: { short: string[]; long: string[] }[] = [];
+  for (const act of acts) {
+    const long = tokenizeWithOffsets(act.label).map((t) => t.text);
+    for (const w of long) longWords.add(w);
+    if (act.shortLabel) items.push({ short: tokenizeWithOffsets(act.shortLabel).map((t) => t.text), long });
+  }
+  for (const { short, long } of items) {
+    const longSet = new Set(long);
+    for (const s of short) {
+      if (s.length < 2 || /[0-9]/.test(s) || longSet.has(s) || STOP_WORDS.has(s)) continue;
+      const candidates = long.filter((l) => l.length > s.length && l.startsWith(s));
+      const pick =
+        candidates[0] ??
+        long.find((l) => s.length >= 3 && l[0] === s[0] && l.length > s.length && isSubsequence(s, l));
+      if (!pick) continue;
+      const byLong = counts.get(s) ?? new Map<string, number>();
+      byLong.set(pick, (byLong.get(pick) ?? 0) + 1);
+      counts.set(s, byLong);
+    }
+  }
+  const out: [string, string][] = [];
+  for (const [s, byLong] of counts) {
+    if (longWords.has(s)) continue; // a real word of the labels, not an abbreviation
+    const total = [...byLong.values()].reduce((a, b) => a + b, 0);
+    const [best, n] = [...byLong].sort((a, b) => b[1] - a[1])[0] as [string, number];
+    if (n >= 3 && n / total >= 0.6) out.push([s, best]);
+  }
+  return out.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+function isSubsequence(s: string, l: string): boolean {
+  let i = 0;
+  for (const c of l) if (c === s[i]) i++;
+  return i === s.length;
+}
+
+/** Text indexed for one act, stemmed. */
+export function actDocument(referential: Referential, act: Act): ActDocument {
+  return {
+    id: act.code,
+    label: indexTerms(act.label).join(" "),
+    shortLabel: indexTerms(act.shortLabel ?? "").join(" "),
+    // Untitled notes under an act are mostly other names for it.
+    synonyms: indexTerms(
+      act.notes
+        .filter((n) => n.kind === "other")
+        .map((n) => n.text)
+        .join(" "),
+    ).join(" "),
+    chapters: indexTerms(
+      referential
+        .chapterTrail(act.chapter)
+        .slice(-2)
+        .map((c) => c.title)
+        .join(" "),
+    ).join(" "),
+  };
+}
+
+export function buildIndex(referential: Referential): RetrievalIndex {
+  const start = performance.now();
+  const search = new MiniSearch<ActDocument>(OPTIONS);
+  search.addAll([...referential.acts.values()].map((act) => actDocument(referential, act)));
+  const mined = mineAbbreviations(referential.acts.values());
+  return { search, mined, builtMs: performance.now() - start, loadedFrom: "built" };
+}
+
+/** Loads the index from `cacheDir` (default os.tmpdir()/ccam-coder), keyed by the version's sha256; builds and saves it when absent. */
+export async function loadOrBuildIndex(referential: Referential, cacheDir?: string): Promise<RetrievalIndex> {
+  const dir = cacheDir ?? join(tmpdir(), "ccam-coder");
+  const file = join(dir, `index-v${INDEX_FORMAT}-${referential.version.sourceSha256}.json`);
+  const start = performance.now();
+  try {
+    const raw = await readFile(file, "utf8");
+    const parsed = JSON.parse(raw) as { format: number; mined: [string, string][]; index: unknown };
+    if (parsed.format === INDEX_FORMAT) {
+      const search = MiniSearch.loadJS<ActDocument>(parsed.index as never, OPTIONS);
+      return { search, mined: parsed.mined, builtMs: performance.now() - start, loadedFrom: "cache" };
+    }
+  } catch {
+    // no cache yet, or unreadable: rebuild
+  }
+  const built = buildIndex(referential);
+  try {
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(
+      tmp,
+      JSON.stringify({ format: INDEX_FORMAT, mined: built.mined, index: built.search.toJSON() }),
+    );
+    await rename(tmp, file);
+  } catch {
+    // a read-only cache directory only costs the next start a rebuild
+  }
+  return built;
+}

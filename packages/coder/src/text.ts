@@ -1,0 +1,88 @@
+import { foldText } from "@ccam/ccam";
+
+/** A word of the original text: folded form and its position in the original string. */
+export interface Token {
+  /** Folded form (lower case, no accents). */
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Words of `text` with their offsets in the ORIGINAL string (letters and digits; apostrophes split elisions). */
+export function tokenizeWithOffsets(text: string): Token[] {
+  const tokens: Token[] = [];
+  for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const folded = foldText(match[0]).replace(/[^a-z0-9]/g, "");
+    if (folded) tokens.push({ text: folded, start: match.index, end: match.index + match[0].length });
+  }
+  return tokens;
+}
+
+/** Function words that never discriminate between acts. */
+export const STOP_WORDS = new Set(
+  (
+    "a au aux avec ce ces cet cette d dans de des du en et est il ils j je l la le les leur lui m ma me mes mon " +
+    "n ne nous on ont ou par pas pour qu que qui s sa se ses son sur t ta te tes ton un une vos votre y " +
+    "ete etait fait faite faits avait avoir suis sont ai as c ca cela chez lors apres avant puis plus tres bien " +
+    "patient patiente madame monsieur mme mr mon ma fils fille dr docteur"
+  ).split(" "),
+);
+
+const SUFFIXES = [
+  "issantes",
+  "issants",
+  "issante",
+  "issant",
+  "issements",
+  "issement",
+  "ements",
+  "ement",
+  "ations",
+  "ation",
+  "atrices",
+  "atrice",
+  "ateurs",
+  "ateur",
+  "iques",
+  "ique",
+  "iennes",
+  "ienne",
+  "iens",
+  "ien",
+  "euses",
+  "euse",
+  "eux",
+  "ales",
+  "aux",
+  "ale",
+  "al",
+  "ees",
+  "ee",
+  "es",
+  "e",
+  "s",
+  "x",
+];
+
+/** Light French stemmer: strips plural and common derivational endings so "rénale" ~ "rénal", "ablations" ~ "ablation". */
+export function stem(word: string): string {
+  if (word.length <= 3 || /^[0-9]+$/.test(word)) return word;
+  for (const suffix of SUFFIXES) {
+    if (word.endsWith(suffix) && word.length - suffix.length >= 4) {
+      const base = word.slice(0, -suffix.length);
+      // "envahissant" and "envahissement" share "envahiss".
+      return suffix.startsWith("issant") || suffix.startsWith("issement") ? `${base}iss` : base;
+    }
+  }
+  return word;
+}
+
+/** Folded, stemmed, stop-word-free terms of a label (for indexing). */
+export function indexTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const token of tokenizeWithOffsets(text)) {
+    if (STOP_WORDS.has(token.text)) continue;
+    out.push(stem(token.text));
+  }
+  return out;
+}

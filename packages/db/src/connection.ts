@@ -1,0 +1,149 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import pg from "pg";
+
+/** The one database type every module codes against: the same Drizzle API over PGlite or node-postgres. */
+export type Database = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
+
+export interface DatabaseHandle {
+  readonly db: Database;
+  readonly kind: "pglite" | "postgres";
+  /** Human-readable location, never containing a password. */
+  readonly location: string;
+  /** Postgres schema the tables live in (search_path), when not the default. */
+  readonly schema: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres://… connection string; when absent the embedded PGlite is used. */
+  url?: string | undefined;
+  /** Folder of the embedded PGlite database; `undefined` with no url means in-memory. */
+  dataDir?: string | undefined;
+  /** Put every table in this schema (created if missing). Used to isolate test runs on a shared server. */
+  schema?: string | undefined;
+  /** Maximum pool size on PostgreSQL. */
+  poolSize?: number | undefined;
+}
+
+export class DatabaseLockedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The embedded database in ${dataDir} is in use by process ${pid} (a running server?). ` +
+        "PGlite allows a single process: stop that process, or point both at PostgreSQL with DATABASE_URL.",
+    );
+    this.name = "DatabaseLockedError";
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new Error(`Invalid schema name "${options.schema}"`);
+  }
+  return options.url ? openPostgres(options.url, options) : openPglite(options);
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const schema = options.schema;
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the next query reports the error.
+  pool.on("error", () => {});
+  const db = drizzlePg({ client: pool }) as unknown as Database;
+  return {
+    db,
+    kind: "postgres",
+    location: redactUrl(url),
+    schema,
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  const releaseLock = dataDir ? acquireLock(dataDir) : () => {};
+  let client: PGlite;
+  try {
+    client = dataDir ? await PGlite.create(join(dataDir, "pglite")) : await PGlite.create();
+    if (options.schema) {
+      await client.exec(
+        `CREATE SCHEMA IF NOT EXISTS ${options.schema}; SET search_path TO ${options.schema}`,
+      );
+    }
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const db = drizzlePglite({ client }) as unknown as Database;
+  return {
+    db,
+    kind: "pglite",
+    location: dataDir ?? "memory",
+    schema: options.schema,
+    close: async () => {
+      await client.close();
+      releaseLock();
+    },
+  };
+}
+
+/** PGlite is single-process: a lock file with the owner's pid turns a silent corruption into a clear error. */
+function acquireLock(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = join(dataDir, "pglite.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number.parseInt(readFileSync(lockFile, "utf8"), 10);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid))
+        throw new DatabaseLockedError(dataDir, pid);
+      rmSync(lockFile, { force: true }); // stale lock from a crashed process
+    }
+  }
+  throw new Error(`Could not lock ${lockFile}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "postgres://(unparsable url)";
+  }
+}

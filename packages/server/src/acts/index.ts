@@ -1,0 +1,8 @@
+import { fileURLToPath } from "node:url";
+import type { MigrationSet } from "@ccam/db";
+
+/** The act workflow's tables. Same relative path from src/ and dist/. */
+export const actsMigrations: MigrationSet = {
+  module: "acts",
+  folder: fileURLToPath(new URL("../../drizzle-acts", import.meta.url)),
+};

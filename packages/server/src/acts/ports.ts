@@ -1,0 +1,95 @@
+import type { Database } from "@ccam/db";
+import { z } from "zod";
+
+/** What the act workflow needs from the coding agent (packages/coder). */
+export interface SuggestionEngine {
+  suggest(input: SuggestInput): Promise<SuggestionResult>;
+  /** A coder's decision, fed back to the learning loop. */
+  learn(signal: {
+    text: string;
+    chosenCodes: string[];
+    rejectedCodes: string[];
+    site: string;
+    at: string;
+  }): Promise<void>;
+  /** Changes whenever learned priors change, so cached suggestions are recomputed. */
+  generation(): number;
+}
+
+export interface SuggestInput {
+  text: string;
+  date: string;
+  specialty?: string | undefined;
+  patient?: { sex: "M" | "F"; ageYears: number } | undefined;
+  site: string;
+}
+
+export const FindingSchema = z.object({
+  rule: z.string(),
+  severity: z.enum(["blocking", "warning"]),
+  code: z.string().optional(),
+  message: z.string(),
+  reference: z.string(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const SuggestionSchema = z.object({
+  code: z.string(),
+  label: z.string(),
+  confidence: z.number().min(0).max(1),
+  evidence: z.array(z.object({ start: z.number().int(), end: z.number().int(), text: z.string() })),
+  activity: z.number().int(),
+  phase: z.number().int(),
+  tariff: z.number().nullable(),
+  findings: z.array(FindingSchema),
+  /** True when the rule engine would reject the code as it stands: never offered as valid. */
+  blocked: z.boolean(),
+});
+export type Suggestion = z.infer<typeof SuggestionSchema>;
+
+export const SuggestionResultSchema = z.object({
+  engine: z.string(),
+  referentialVersion: z.string(),
+  latencyMs: z.number(),
+  suggestions: z.array(SuggestionSchema),
+});
+export type SuggestionResult = z.infer<typeof SuggestionResultSchema>;
+
+export interface AnchorLeaf {
+  kind: string;
+  payload: { [key: string]: string | number };
+}
+
+/** What the act workflow needs from the ledger (packages/ledger): leaves written in the caller's transaction. */
+export interface AnchorLog {
+  /** Appends a leaf to the outbox inside `tx`; returns its sequence number. */
+  enqueue(tx: Database, leaf: AnchorLeaf): Promise<{ seq: number; leafHash: string }>;
+  /** Anchoring state and, once anchored, the inclusion proof against the latest anchored tree head. */
+  proof(seq: number): Promise<AnchorProof>;
+  /**
+   * Recomputes the leaf from `expected` (what the database says it should be) and the stored salt, checks it
+   * against the log, the proof against the root, and the root against the chain.
+   */
+  verify(seq: number, expected: AnchorLeaf): Promise<{ ok: boolean; detail: string }>;
+  status(): Promise<AnchorStatus>;
+}
+
+export const AnchorProofSchema = z.object({
+  seq: z.number().int(),
+  leafHash: z.string(),
+  anchored: z.boolean(),
+  /** Root and size of the anchored tree head the proof is against. */
+  batchRoot: z.string().nullable(),
+  treeSize: z.number().int().nullable(),
+  txHash: z.string().nullable(),
+  blockNumber: z.number().int().nullable(),
+  proof: z.array(z.string()),
+});
+export type AnchorProof = z.infer<typeof AnchorProofSchema>;
+
+export interface AnchorStatus {
+  state: "ok" | "degraded" | "disabled";
+  queueDepth: number;
+  lagMs: number | null;
+  lastError: string | null;
+}

@@ -1,0 +1,691 @@
+import { createHmac, randomUUID } from "node:crypto";
+import type { ReferentialCatalog } from "@ccam/ccam";
+import type { Database } from "@ccam/db";
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { HttpProblem } from "../problem.js";
+import {
+  type AuditActor,
+  type AuditEvent,
+  type AuditLink,
+  canonicalJson,
+  nextLink,
+  sha256Hex,
+  verifyChain,
+} from "./audit.js";
+import {
+  candidatePseudonyms,
+  DecryptionError,
+  decrypt,
+  encrypt,
+  newDataKey,
+  unwrapKey,
+  wrapKey,
+} from "./crypto.js";
+import { justificationProblem, reasonCategory } from "./justification.js";
+import type { ApplicationKeys } from "./keys.js";
+import type { AnchorLeaf, AnchorLog, SuggestionEngine, SuggestionResult } from "./ports.js";
+import * as t from "./schema.js";
+import type { ActCreate, ActFilter, ActView, CodeLineInput, DecisionCodes } from "./schemas.js";
+import type { OverrideSigner } from "./signer.js";
+import type { CodeValidator, ValidationOutcome } from "./validation.js";
+
+/** Who acts, and the request they act in: captured once per request and written into every audit entry. */
+export interface RequestContext {
+  actor: AuditActor;
+  requestId: string | null;
+  /** May this actor see every act of the site (otherwise only the acts they created)? */
+  seesAllActs: boolean;
+  /** May this actor read the clinical text? */
+  readsClinicalText: boolean;
+}
+
+interface Clinical {
+  text: string;
+  patient: { sex: "M" | "F"; ageYears: number } | null;
+}
+
+type ActRow = typeof t.acts.$inferSelect;
+
+export interface ActServiceDeps {
+  db: Database;
+  keys: ApplicationKeys;
+  referentials: () => ReferentialCatalog;
+  suggester: SuggestionEngine;
+  validator: CodeValidator;
+  anchors: AnchorLog;
+  signer: OverrideSigner;
+  site: string;
+}
+
+/** The act workflow: creation, suggestions, validation, override, audit trail and verification, erasure. */
+export class ActService {
+  private readonly suggestionCache = new Map<string, SuggestionResult>();
+
+  constructor(private readonly deps: ActServiceDeps) {}
+
+  async create(
+    input: ActCreate,
+    ctx: RequestContext,
+  ): Promise<{ act: ActView; suggestions: SuggestionResult }> {
+    const { db } = this.deps;
+    const id = randomUUID();
+    const date = input.performedAt.slice(0, 10);
+    const referential = this.deps.referentials().atDate(date);
+    const suggestions = await this.suggest(id, {
+      text: input.text,
+      date,
+      specialty: input.specialty,
+      patient: input.patient,
+    });
+    const act = await db.transaction(async (tx) => {
+      const pseudonym = await this.pseudonymFor(tx, input.patientId);
+      const dataKey = await this.dataKey(tx, pseudonym, true);
+      if (!dataKey)
+        throw new HttpProblem(
+          409,
+          "Patient effacé",
+          "This patient's data was erased; no new act can be recorded.",
+        );
+      const clinical: Clinical = { text: input.text, patient: input.patient ?? null };
+      const [row] = await tx
+        .insert(t.acts)
+        .values({
+          id,
+          pseudonym,
+          performedAt: input.performedAt,
+          specialty: input.specialty ?? null,
+          setting: input.setting ?? null,
+          clinical: encrypt(JSON.stringify(clinical), dataKey, `act:${id}`),
+          consent: input.consent,
+          status: "pending",
+          referentialVersion: referential?.version.version ?? null,
+          createdBy: ctx.actor.id,
+        })
+        .returning();
+      if (!row) throw new Error("insert returned nothing");
+      await tx.insert(t.actSuggestions).values({
+        actId: id,
+        engine: suggestions.engine,
+        referentialVersion: suggestions.referentialVersion,
+        codes: suggestions.suggestions.map((s) => ({ code: s.code, confidence: s.confidence })),
+        latencyMs: suggestions.latencyMs,
+      });
+      await this.audit(tx, id, ctx, {
+        kind: "act.created",
+        payload: {
+          performedAt: input.performedAt,
+          specialty: input.specialty ?? null,
+          textHash: this.textHash(input.text),
+          consent: input.consent,
+        },
+      });
+      await this.audit(tx, id, ctx, {
+        kind: "act.suggested",
+        payload: {
+          engine: suggestions.engine,
+          referentialVersion: suggestions.referentialVersion,
+          codes: suggestions.suggestions.map((s) => ({ code: s.code, confidence: s.confidence })),
+        },
+      });
+      return row;
+    });
+    return { act: await this.view(act, [], ctx, clinicalOf(input)), suggestions };
+  }
+
+  async list(
+    filter: ActFilter,
+    ctx: RequestContext,
+  ): Promise<{ items: ActView[]; nextCursor: string | null }> {
+    const conditions = [
+      filter.status ? eq(t.acts.status, filter.status) : undefined,
+      filter.from ? gte(t.acts.performedAt, filter.from) : undefined,
+      filter.to ? lte(t.acts.performedAt, filter.to) : undefined,
+      filter.specialty ? eq(t.acts.specialty, filter.specialty) : undefined,
+      ctx.seesAllActs ? undefined : eq(t.acts.createdBy, ctx.actor.id),
+    ];
+    if (filter.cursor) {
+      const { createdAt, id } = decodeCursor(filter.cursor);
+      conditions.push(
+        or(lt(t.acts.createdAt, createdAt), and(eq(t.acts.createdAt, createdAt), lt(t.acts.id, id))),
+      );
+    }
+    const rows = await this.deps.db
+      .select()
+      .from(t.acts)
+      .where(and(...conditions))
+      .orderBy(desc(t.acts.createdAt), desc(t.acts.id))
+      .limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const codes = await this.codesOf(page.map((r) => r.id));
+    const last = page.at(-1);
+    return {
+      items: await Promise.all(
+        page.map((row) => this.view(row, codes.get(row.id) ?? [], { ...ctx, readsClinicalText: false })),
+      ),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  /** One act; the clinical text is decrypted only for roles allowed to read it, and that reading is audited. */
+  async get(id: string, ctx: RequestContext): Promise<ActView> {
+    const row = await this.row(id, ctx);
+    const codes = (await this.codesOf([id])).get(id) ?? [];
+    if (!ctx.readsClinicalText) return this.view(row, codes, ctx);
+    const clinical = await this.deps.db.transaction(async (tx) => {
+      const opened = await this.open(tx, row);
+      if (opened)
+        await this.audit(tx, id, ctx, { kind: "act.viewed", payload: { fields: ["text", "patient"] } });
+      return opened;
+    });
+    return this.view(row, codes, ctx, clinical);
+  }
+
+  /** Ranked suggestions for an act, cached until the referential or the learned priors change. */
+  async suggestions(id: string, ctx: RequestContext): Promise<SuggestionResult> {
+    const row = await this.row(id, ctx);
+    const clinical = await this.deps.db.transaction((tx) => this.open(tx, row));
+    if (!clinical)
+      throw new HttpProblem(410, "Données effacées", "The clinical text of this act was erased.");
+    return this.suggest(id, {
+      text: clinical.text,
+      date: row.performedAt.slice(0, 10),
+      specialty: row.specialty ?? undefined,
+      patient: clinical.patient ?? undefined,
+    });
+  }
+
+  /** Validates the coder's codes: blocking findings → 422 with them; otherwise the decision is recorded. */
+  async validate(id: string, codes: CodeLineInput[], ctx: RequestContext) {
+    return this.decide(id, codes, ctx, undefined);
+  }
+
+  async override(id: string, codes: CodeLineInput[], justification: string, ctx: RequestContext) {
+    const problem = justificationProblem(justification);
+    if (problem) {
+      throw new HttpProblem(400, "Justification insuffisante", problem, [
+        { field: "body.justification", message: problem },
+      ]);
+    }
+    return this.decide(id, codes, ctx, justification);
+  }
+
+  private async decide(
+    id: string,
+    codes: CodeLineInput[],
+    ctx: RequestContext,
+    justification: string | undefined,
+  ) {
+    const { db } = this.deps;
+    let rejected: ValidationOutcome | undefined;
+    const result = await db.transaction(async (tx) => {
+      // The row lock serialises concurrent decisions on one act: the second sees the new status and gets a 409.
+      const [row] = await tx.select().from(t.acts).where(eq(t.acts.id, id)).for("update");
+      if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
+      if (row.status !== "pending") {
+        throw new HttpProblem(
+          409,
+          "Acte déjà traité",
+          `Act ${id} is already ${row.status}; a decision is final.`,
+        );
+      }
+      const clinical = await this.open(tx, row);
+      if (!clinical) throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
+      const outcome = this.deps.validator.validate({
+        date: row.performedAt.slice(0, 10),
+        ...(row.referentialVersion ? { version: row.referentialVersion } : {}),
+        ...(row.setting ? { setting: row.setting as "secteur1" | "hors_secteur1" } : {}),
+        ...(clinical.patient ? { patient: clinical.patient } : {}),
+        acts: codes.map((c) => ({
+          code: c.code,
+          activity: c.activity,
+          phase: c.phase,
+          modifiers: c.modifiers ?? [],
+        })),
+      });
+      const blocking = outcome.issues.filter((i) => i.severity === "blocking").length;
+      await tx
+        .insert(t.validationAttempts)
+        .values({ actId: id, blocking, warnings: outcome.issues.length - blocking });
+      if (blocking > 0) {
+        rejected = outcome;
+        return undefined;
+      }
+      const decidedAt = new Date().toISOString();
+      const status = justification === undefined ? "validated" : "overridden";
+      const lines = outcome.lines.map((l, position) => ({
+        actId: id,
+        position,
+        code: l.code,
+        activity: l.activity,
+        phase: l.phase,
+        modifiers: l.modifiers,
+        associationCode: l.associationCode ?? null,
+        amount: l.amount,
+      }));
+      if (lines.length > 0) await tx.insert(t.actCodes).values(lines);
+      await tx.update(t.acts).set({ status, decidedAt, decidedBy: ctx.actor.id }).where(eq(t.acts.id, id));
+      const decisionCodes: DecisionCodes = codes.map((c) => ({ ...c, modifiers: c.modifiers ?? [] }));
+      const referentialVersion = outcome.version;
+      if (justification === undefined) {
+        await this.audit(tx, id, ctx, {
+          kind: "act.validated",
+          payload: {
+            referentialVersion,
+            codes: decisionCodes,
+            total: outcome.total,
+            warnings: outcome.issues.length,
+          },
+        });
+        return { status, outcome, override: undefined };
+      }
+      const [first] = await tx.select().from(t.actSuggestions).where(eq(t.actSuggestions.actId, id));
+      const suggested = first?.codes.map((c) => c.code) ?? [];
+      const justificationHash = this.textHash(justification);
+      const [nonce] = await tx
+        .insert(t.signerNonces)
+        .values({ signer: this.deps.signer.address, next: 1 })
+        .onConflictDoUpdate({ target: t.signerNonces.signer, set: { next: sql`${t.signerNonces.next} + 1` } })
+        .returning({ next: t.signerNonces.next });
+      const signed = await this.deps.signer.sign({
+        actId: id,
+        codesHash: sha256Hex(canonicalJson(decisionCodes)),
+        justificationHash,
+        signedAt: Math.floor(Date.parse(decidedAt) / 1000),
+        nonce: (nonce?.next ?? 1) - 1,
+      });
+      const dataKey = await this.dataKey(tx, row.pseudonym, false);
+      if (!dataKey) throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
+      const overrideId = randomUUID();
+      await tx.insert(t.overrides).values({
+        id: overrideId,
+        actId: id,
+        suggested,
+        codes: decisionCodes,
+        justification: encrypt(justification, dataKey, `override:${overrideId}`),
+        justificationHash,
+        reasonCategory: reasonCategory(justification),
+        ...signed,
+        createdBy: ctx.actor.id,
+      });
+      await this.audit(tx, id, ctx, {
+        kind: "act.overridden",
+        payload: {
+          referentialVersion,
+          suggested,
+          codes: decisionCodes,
+          justificationHash,
+          signature: signed.signature,
+          signer: signed.signer,
+        },
+      });
+      return {
+        status,
+        outcome,
+        override: { suggested, signature: signed.signature, signer: signed.signer, clinical },
+      };
+    });
+    if (!result) {
+      throw new HttpProblem(
+        422,
+        "Règles CCAM non respectées",
+        "The rule engine found blocking issues; nothing was recorded.",
+        undefined,
+        {
+          validation: rejected,
+        },
+      );
+    }
+    if (result.override) {
+      const { clinical, suggested } = result.override;
+      await this.deps.suggester.learn({
+        text: clinical.text,
+        chosenCodes: codes.map((c) => c.code),
+        rejectedCodes: suggested.filter((code) => !codes.some((c) => c.code === code)),
+        site: this.deps.site,
+        at: new Date().toISOString(),
+      });
+      this.suggestionCache.clear();
+    }
+    const act = await this.get(id, { ...ctx, readsClinicalText: false });
+    return {
+      act,
+      validation: result.outcome,
+      ...(result.override
+        ? { signature: { signature: result.override.signature, signer: result.override.signer } }
+        : {}),
+    };
+  }
+
+  /** The act's audit trail with, for each anchored entry, its batch root, transaction and inclusion proof. */
+  async trail(id: string, ctx: RequestContext) {
+    await this.row(id, ctx);
+    const links = await this.links(id);
+    const proofs = await Promise.all(
+      links.map((l) => (l.leafSeq === null ? undefined : this.deps.anchors.proof(l.leafSeq))),
+    );
+    return {
+      actId: id,
+      entries: links.map((link, i) => ({
+        position: link.position,
+        kind: link.kind,
+        actor: { id: link.actorId, roles: link.actorRoles },
+        at: link.at,
+        requestId: link.requestId,
+        payload: link.payload,
+        payloadHash: link.payloadHash,
+        prevHash: link.prevHash,
+        entryHash: link.entryHash,
+        anchor: proofs[i] ?? null,
+      })),
+    };
+  }
+
+  /** Recomputes the chain and every anchored proof; says exactly what differs. */
+  async verify(id: string, ctx: RequestContext) {
+    await this.row(id, ctx);
+    const links = await this.links(id);
+    const chainBreak = verifyChain(links);
+    const differences: string[] = [];
+    if (chainBreak) differences.push(`audit entry ${chainBreak.position}: ${chainBreak.reason}`);
+    const entries = [];
+    for (const link of links) {
+      let anchor: { anchored: boolean; ok: boolean | null; detail: string } = {
+        anchored: false,
+        ok: null,
+        detail: "not anchored yet",
+      };
+      const proof = link.leafSeq === null ? undefined : await this.deps.anchors.proof(link.leafSeq);
+      if (link.leafSeq !== null && proof?.anchored) {
+        // The leaf is recomputed from the database row: an entry changed after anchoring no longer matches.
+        const checked = await this.deps.anchors.verify(link.leafSeq, auditLeaf(link));
+        anchor = { anchored: true, ok: checked.ok, detail: checked.detail };
+        if (!checked.ok) differences.push(`audit entry ${link.position}: ${checked.detail}`);
+      }
+      entries.push({ position: link.position, kind: link.kind, entryHash: link.entryHash, anchor });
+    }
+    return {
+      actId: id,
+      verified: differences.length === 0,
+      chain: chainBreak
+        ? { ok: false as const, firstBreak: chainBreak }
+        : { ok: true as const, length: links.length },
+      entries,
+      differences,
+    };
+  }
+
+  /** GDPR erasure by crypto-shredding: the data key is destroyed; the audit chains and proofs stay verifiable. */
+  async erasePatient(
+    pseudonym: string,
+    ctx: RequestContext,
+  ): Promise<{ pseudonym: string; acts: number; erasedAt: string }> {
+    return this.deps.db.transaction(async (tx) => {
+      const [key] = await tx
+        .select()
+        .from(t.patientKeys)
+        .where(eq(t.patientKeys.pseudonym, pseudonym))
+        .for("update");
+      if (!key) throw new HttpProblem(404, "Patient inconnu", `No patient ${pseudonym}.`);
+      if (!key.wrappedKey || key.erasedAt)
+        throw new HttpProblem(409, "Déjà effacé", `Patient ${pseudonym} was erased on ${key.erasedAt}.`);
+      const erasedAt = new Date().toISOString();
+      await tx
+        .update(t.patientKeys)
+        .set({ wrappedKey: null, erasedAt, erasedBy: ctx.actor.id })
+        .where(eq(t.patientKeys.pseudonym, pseudonym));
+      const actIds = (
+        await tx.select({ id: t.acts.id }).from(t.acts).where(eq(t.acts.pseudonym, pseudonym))
+      ).map((r) => r.id);
+      for (const actId of actIds)
+        await this.audit(tx, actId, ctx, { kind: "patient.erased", payload: { acts: actIds.length } });
+      return { pseudonym, acts: actIds.length, erasedAt };
+    });
+  }
+
+  /** Right of access: every act of the patient, decrypted, with its decisions. */
+  async exportPatient(pseudonym: string, ctx: RequestContext) {
+    return this.deps.db.transaction(async (tx) => {
+      const [key] = await tx.select().from(t.patientKeys).where(eq(t.patientKeys.pseudonym, pseudonym));
+      if (!key) throw new HttpProblem(404, "Patient inconnu", `No patient ${pseudonym}.`);
+      const rows = await tx
+        .select()
+        .from(t.acts)
+        .where(eq(t.acts.pseudonym, pseudonym))
+        .orderBy(asc(t.acts.performedAt));
+      const codes = await this.codesOf(rows.map((r) => r.id));
+      const items = [];
+      for (const row of rows) {
+        const clinical = await this.open(tx, row);
+        items.push(
+          await this.view(row, codes.get(row.id) ?? [], { ...ctx, readsClinicalText: true }, clinical),
+        );
+        await this.audit(tx, row.id, ctx, { kind: "patient.exported", payload: { acts: rows.length } });
+      }
+      return { pseudonym, erased: key.erasedAt !== null, exportedAt: new Date().toISOString(), acts: items };
+    });
+  }
+
+  /**
+   * After a master key rotation: re-wraps every data key still wrapped by an older master key under the current
+   * one. No clinical text is re-encrypted. Returns how many keys were re-wrapped.
+   */
+  async rewrapDataKeys(): Promise<number> {
+    const { master } = this.deps.keys;
+    return this.deps.db.transaction(async (tx) => {
+      const rows = await tx.select().from(t.patientKeys).for("update");
+      let count = 0;
+      for (const row of rows) {
+        if (!row.wrappedKey || row.wrappedKey.startsWith(`${master.current.id}:`)) continue;
+        const dataKey = unwrapKey(row.wrappedKey, master, row.pseudonym);
+        await tx
+          .update(t.patientKeys)
+          .set({ wrappedKey: wrapKey(dataKey, master.current, row.pseudonym) })
+          .where(eq(t.patientKeys.pseudonym, row.pseudonym));
+        count++;
+      }
+      return count;
+    });
+  }
+
+  /** Finds the pseudonym a patient identifier is stored under (current or previous pseudonymisation key). */
+  async pseudonymOf(patientId: string): Promise<string> {
+    const candidates = candidatePseudonyms(patientId, this.deps.keys.pseudonym);
+    const found = await this.deps.db
+      .select({ pseudonym: t.patientKeys.pseudonym })
+      .from(t.patientKeys)
+      .where(inArray(t.patientKeys.pseudonym, candidates));
+    return found[0]?.pseudonym ?? (candidates[0] as string);
+  }
+
+  // ——— internals ———
+
+  private async suggest(
+    actId: string,
+    input: Omit<Parameters<SuggestionEngine["suggest"]>[0], "site">,
+  ): Promise<SuggestionResult> {
+    const referential = this.deps.referentials().atDate(input.date);
+    const key = `${actId}|${referential?.version.version ?? "-"}|${this.deps.suggester.generation()}`;
+    const cached = this.suggestionCache.get(key);
+    if (cached) return cached;
+    const result = await this.deps.suggester.suggest({ ...input, site: this.deps.site });
+    if (this.suggestionCache.size >= 1000)
+      this.suggestionCache.delete(this.suggestionCache.keys().next().value as string);
+    this.suggestionCache.set(key, result);
+    return result;
+  }
+
+  /** The patient's current pseudonym; an identifier stored under a previous key is re-keyed to the current one. */
+  private async pseudonymFor(tx: Database, patientId: string): Promise<string> {
+    const [current, ...older] = candidatePseudonyms(patientId, this.deps.keys.pseudonym);
+    if (!current) throw new Error("no pseudonymisation key");
+    if (older.length === 0) return current;
+    const [found] = await tx
+      .select()
+      .from(t.patientKeys)
+      .where(inArray(t.patientKeys.pseudonym, older))
+      .for("update");
+    if (!found) return current;
+    // Re-key lazily: the identifier is known again only now. The data key is re-wrapped for the new pseudonym.
+    const dataKey = found.wrappedKey
+      ? unwrapKey(found.wrappedKey, this.deps.keys.master, found.pseudonym)
+      : null;
+    await tx.insert(t.patientKeys).values({
+      pseudonym: current,
+      wrappedKey: dataKey ? wrapKey(dataKey, this.deps.keys.master.current, current) : null,
+      createdAt: found.createdAt,
+      erasedAt: found.erasedAt,
+      erasedBy: found.erasedBy,
+    });
+    await tx.update(t.acts).set({ pseudonym: current }).where(eq(t.acts.pseudonym, found.pseudonym));
+    await tx.delete(t.patientKeys).where(eq(t.patientKeys.pseudonym, found.pseudonym));
+    return current;
+  }
+
+  /** The patient's data key (created on first use when `create`); null once erased. */
+  private async dataKey(tx: Database, pseudonym: string, create: boolean): Promise<Buffer | null> {
+    const [row] = await tx.select().from(t.patientKeys).where(eq(t.patientKeys.pseudonym, pseudonym));
+    if (row) return row.wrappedKey ? unwrapKey(row.wrappedKey, this.deps.keys.master, pseudonym) : null;
+    if (!create) return null;
+    const key = newDataKey();
+    await tx
+      .insert(t.patientKeys)
+      .values({ pseudonym, wrappedKey: wrapKey(key, this.deps.keys.master.current, pseudonym) })
+      .onConflictDoNothing();
+    // A concurrent request may have created it first: read back the winner.
+    const [stored] = await tx.select().from(t.patientKeys).where(eq(t.patientKeys.pseudonym, pseudonym));
+    return stored?.wrappedKey ? unwrapKey(stored.wrappedKey, this.deps.keys.master, pseudonym) : null;
+  }
+
+  private async open(tx: Database, row: ActRow): Promise<Clinical | null> {
+    const key = await this.dataKey(tx, row.pseudonym, false);
+    if (!key) return null;
+    try {
+      return JSON.parse(decrypt(row.clinical, key, `act:${row.id}`).toString("utf8")) as Clinical;
+    } catch (error) {
+      if (error instanceof DecryptionError)
+        throw new HttpProblem(500, "Données illisibles", "Stored clinical data failed its integrity check.");
+      throw error;
+    }
+  }
+
+  /** A keyed hash of free text: commits to it in the audit trail without revealing it (dictionary-proof). */
+  private textHash(text: string): string {
+    return createHmac("sha256", this.deps.keys.pseudonym.current.key)
+      .update(`text:${text}`, "utf8")
+      .digest("hex");
+  }
+
+  /** Appends an event to the act's hash chain and queues it for anchoring, inside the caller's transaction. */
+  private async audit(tx: Database, actId: string, ctx: RequestContext, event: AuditEvent): Promise<void> {
+    const [previous] = await tx
+      .select({ position: t.auditEntries.position, entryHash: t.auditEntries.entryHash })
+      .from(t.auditEntries)
+      .where(eq(t.auditEntries.actId, actId))
+      .orderBy(desc(t.auditEntries.position))
+      .limit(1);
+    const link = nextLink(previous, {
+      actId,
+      kind: event.kind,
+      actorId: ctx.actor.id,
+      at: new Date().toISOString(),
+      requestId: ctx.requestId,
+      payload: event.payload,
+    });
+    const { seq } = await this.deps.anchors.enqueue(tx, auditLeaf(link));
+    await tx
+      .insert(t.auditEntries)
+      .values({ ...link, actorRoles: ctx.actor.roles, payload: link.payload as object, leafSeq: seq });
+  }
+
+  private async links(
+    actId: string,
+  ): Promise<(AuditLink & { actorRoles: string[]; leafSeq: number | null })[]> {
+    const rows = await this.deps.db
+      .select()
+      .from(t.auditEntries)
+      .where(eq(t.auditEntries.actId, actId))
+      .orderBy(asc(t.auditEntries.position), asc(t.auditEntries.id));
+    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+  }
+
+  private async row(id: string, ctx: RequestContext): Promise<ActRow> {
+    const [row] = await this.deps.db.select().from(t.acts).where(eq(t.acts.id, id));
+    if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
+    return row;
+  }
+
+  private canSee(row: ActRow, ctx: RequestContext): boolean {
+    return ctx.seesAllActs || row.createdBy === ctx.actor.id;
+  }
+
+  private async codesOf(ids: string[]) {
+    const map = new Map<string, (typeof t.actCodes.$inferSelect)[]>();
+    if (ids.length === 0) return map;
+    const rows = await this.deps.db
+      .select()
+      .from(t.actCodes)
+      .where(inArray(t.actCodes.actId, ids))
+      .orderBy(asc(t.actCodes.position));
+    for (const row of rows) map.set(row.actId, [...(map.get(row.actId) ?? []), row]);
+    return map;
+  }
+
+  private async view(
+    row: ActRow,
+    codes: (typeof t.actCodes.$inferSelect)[],
+    ctx: RequestContext,
+    clinical?: Clinical | null,
+  ): Promise<ActView> {
+    return {
+      id: row.id,
+      pseudonym: row.pseudonym,
+      performedAt: new Date(row.performedAt).toISOString(),
+      specialty: row.specialty,
+      setting: row.setting as ActView["setting"],
+      consent: row.consent,
+      status: row.status,
+      referentialVersion: row.referentialVersion,
+      createdBy: row.createdBy,
+      createdAt: new Date(row.createdAt).toISOString(),
+      decidedBy: row.decidedBy,
+      decidedAt: row.decidedAt ? new Date(row.decidedAt).toISOString() : null,
+      codes: codes.map(({ code, activity, phase, modifiers, associationCode, amount }) => ({
+        code,
+        activity,
+        phase,
+        modifiers,
+        associationCode,
+        amount,
+      })),
+      ...(ctx.readsClinicalText && clinical !== undefined
+        ? { text: clinical?.text ?? null, patient: clinical?.patient ?? null, erased: clinical === null }
+        : {}),
+    };
+  }
+}
+
+/** The ledger leaf of an audit entry: identifiers and hashes only, never clinical data. */
+function auditLeaf(link: Pick<AuditLink, "actId" | "position" | "entryHash">): AnchorLeaf {
+  return {
+    kind: "audit",
+    payload: { actId: link.actId, position: link.position, entryHash: link.entryHash },
+  };
+}
+
+function clinicalOf(input: ActCreate): Clinical {
+  return { text: input.text, patient: input.patient ?? null };
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${new Date(createdAt).toISOString()}|${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new HttpProblem(400, "Curseur invalide", "The cursor is not one this API returned.", [
+      { field: "querystring.cursor", message: "invalid cursor" },
+    ]);
+  }
+  return { createdAt, id };
+}

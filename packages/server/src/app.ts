@@ -1,0 +1,69 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Runtime } from "./bootstrap.js";
+import { registerAuth, registerHardening } from "./identity/http.js";
+import { OidcLogin } from "./identity/oidc.js";
+import { registerProblemHandlers } from "./problem.js";
+import { adminUserRoutes } from "./routes/admin-users.js";
+import { authRoutes } from "./routes/auth.js";
+import { ccamRoutes } from "./routes/ccam.js";
+import { healthRoutes } from "./routes/health.js";
+
+export interface AppOptions {
+  /** pino logger options, or false to disable logging (tests). */
+  logger?: boolean | { level: string };
+}
+
+/** Builds the HTTP application over an opened runtime. Routes are thin: they call services. */
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: runtime.config.logLevel },
+    bodyLimit: runtime.config.bodyLimit,
+    // Correlates log lines of one request; honours an upstream proxy's id.
+    requestIdHeader: "x-request-id",
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  await registerHardening(app, runtime.config);
+  registerAuth(app, runtime.identity);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "CCAM AI API",
+        description: "Codage CCAM assisté, règles de facturation et piste d'audit vérifiable.",
+        version: "0.1.0",
+      },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+
+  await app.register(healthRoutes, {
+    db: runtime.database.db,
+    referentials: runtime.referentials,
+    ledger: runtime.ledger,
+  });
+  await app.register(ccamRoutes, { referentials: runtime.referentials });
+  const { identity } = runtime;
+  const settings = runtime.config.identity;
+  const oidc = settings.oidc && new OidcLogin(settings.oidc, identity);
+  await app.register(authRoutes, { identity, settings, oidc });
+  await app.register(adminUserRoutes, { identity });
+  return app;
+}

@@ -1,0 +1,93 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ccamMigrations, type ImportProgress, type ImportSummary, ReferentialStore } from "@ccam/ccam";
+import { type DatabaseHandle, type MigrationSet, migrate, openDatabase } from "@ccam/db";
+import { createLedger, type Ledger, ledgerMigrations } from "@ccam/ledger";
+import { actsMigrations } from "./acts/index.js";
+import type { Config } from "./config.js";
+import { identityMigrations } from "./identity/index.js";
+import { IdentityService } from "./identity/service.js";
+import { ReferentialService } from "./services/referential-service.js";
+
+/** Every module's migrations, in dependency order. */
+export const allMigrations: MigrationSet[] = [
+  ccamMigrations,
+  identityMigrations,
+  ledgerMigrations,
+  actsMigrations,
+];
+
+export interface Runtime {
+  config: Config;
+  database: DatabaseHandle;
+  referentials: ReferentialService;
+  identity: IdentityService;
+  /** The anchoring ledger (and its embedded chain), started by the server; the CLI opens it only when needed. */
+  ledger: Ledger | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the database, applies migrations and loads the imported versions: what both the server and the CLI need. */
+export async function openRuntime(config: Config, options: { ledger?: boolean } = {}): Promise<Runtime> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    schema: config.databaseSchema,
+  });
+  try {
+    await migrate(database, allMigrations);
+    const referentials = await ReferentialService.load(new ReferentialStore(database.db));
+    const identity = new IdentityService(database.db, config);
+    const ledger = options.ledger ? await createLedger(config.ledger, database.db) : undefined;
+    return {
+      config,
+      database,
+      referentials,
+      identity,
+      ledger,
+      close: async () => {
+        await ledger?.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Official export files (CSV or XLSX) in a folder, by name. */
+export function listSourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /\.(csv|xlsx)$/i.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** Imports every file of the source folder that is not imported yet (a known sha256 is skipped before parsing). */
+export async function importSourceDir(
+  runtime: Runtime,
+  onFile?: (file: string) => void,
+  onProgress?: (progress: ImportProgress) => void,
+): Promise<ImportSummary[]> {
+  const results: ImportSummary[] = [];
+  for (const file of listSourceFiles(runtime.config.sourceDir)) {
+    onFile?.(file);
+    results.push(
+      await runtime.referentials.importFile(file, {
+        nomenslandDir: existsSync(runtime.config.nomenslandDir) ? runtime.config.nomenslandDir : undefined,
+        onProgress,
+      }),
+    );
+  }
+  return results;
+}
+
+/** Queues every imported version's source sha256 for registration on chain (idempotent). */
+export async function registerReferentialVersions(runtime: Runtime): Promise<void> {
+  if (!runtime.ledger) return;
+  for (const { version } of runtime.referentials.versions) {
+    await runtime.ledger.registerReferentialVersion(version.version, version.sourceSha256);
+  }
+}

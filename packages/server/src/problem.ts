@@ -1,0 +1,97 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { z } from "zod";
+
+/** RFC 9457 problem details; `errors` lists each invalid field. */
+export const ProblemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** An error a service throws to answer with a given status; anything else is a 500 with no detail. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: Problem["errors"],
+    /** Extension members (RFC 9457 §3.2), e.g. the rule engine's findings. */
+    readonly extensions?: Record<string, unknown>,
+  ) {
+    super(detail ?? title);
+    this.name = "HttpProblem";
+  }
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  problem: {
+    status: number;
+    title: string;
+    type?: string;
+    detail?: string;
+    instance?: string;
+    errors?: Problem["errors"];
+    /** RFC 9457 extension members. */
+    [extension: string]: unknown;
+  },
+): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type("application/problem+json")
+    .send({
+      type: problem.type ?? "about:blank",
+      ...problem,
+      instance: problem.instance ?? reply.request.url,
+    });
+}
+
+/** Every error leaves as problem+json; validation errors name the field; stack traces never leave the server. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return sendProblem(reply, {
+        status: 400,
+        title: "Requête invalide",
+        detail: `The ${error.validationContext ?? "request"} does not match the schema.`,
+        errors: error.validation.map((issue) => ({
+          field: [
+            error.validationContext,
+            ...(issue.instancePath ? issue.instancePath.split("/").filter(Boolean) : []),
+          ]
+            .filter(Boolean)
+            .join("."),
+          message: issue.message ?? "invalid",
+        })),
+      });
+    }
+    if (error instanceof HttpProblem) {
+      return sendProblem(reply, {
+        status: error.status,
+        title: error.title,
+        ...(error.detail ? { detail: error.detail } : {}),
+        ...(error.errors ? { errors: error.errors } : {}),
+        ...error.extensions,
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors (malformed JSON, body too large, unsupported media type).
+      return sendProblem(reply, { status, title: error.code ?? "Bad Request", detail: error.message });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return sendProblem(reply, { status: 500, title: "Internal Server Error" });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      status: 404,
+      title: "Not Found",
+      detail: `No route ${request.method} ${request.url}`,
+    }),
+  );
+}

@@ -1,0 +1,285 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { type WorkflowMetrics, WorkflowMetricsSchema } from "../acts/metrics.js";
+import { AnchorProofSchema, FindingSchema, SuggestionResultSchema } from "../acts/ports.js";
+import {
+  ActCreateSchema,
+  ActFilterSchema,
+  ActViewSchema,
+  OverrideBodySchema,
+  ValidationBodySchema,
+} from "../acts/schemas.js";
+import type { ActService } from "../acts/service.js";
+import { ProblemSchema } from "../problem.js";
+import { requestContext } from "./context.js";
+
+const ActIdParams = z.object({ acteId: z.uuid() });
+const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
+
+const ValidationOutcomeSchema = z.object({
+  valid: z.boolean(),
+  version: z.string(),
+  issues: z.array(FindingSchema),
+  lines: z.array(
+    z.object({
+      code: z.string(),
+      activity: z.number().int(),
+      phase: z.number().int(),
+      modifiers: z.array(z.string()),
+      associationCode: z.string().nullable(),
+      baseAmount: z.number().nullable(),
+      rate: z.number(),
+      amount: z.number().nullable(),
+    }),
+  ),
+  total: z.number(),
+});
+
+const DecisionSchema = z.object({
+  act: ActViewSchema,
+  validation: ValidationOutcomeSchema,
+  signature: z.object({ signature: z.string(), signer: z.string() }).optional(),
+});
+
+const AuditTrailSchema = z.object({
+  actId: z.uuid(),
+  entries: z.array(
+    z.object({
+      position: z.number().int(),
+      kind: z.string(),
+      actor: z.object({ id: z.string(), roles: z.array(z.string()) }),
+      at: z.string(),
+      requestId: z.string().nullable(),
+      payload: z.unknown(),
+      payloadHash: z.string(),
+      prevHash: z.string(),
+      entryHash: z.string(),
+      anchor: AnchorProofSchema.nullable(),
+    }),
+  ),
+});
+
+const VerificationSchema = z.object({
+  actId: z.uuid(),
+  verified: z.boolean(),
+  chain: z.union([
+    z.object({ ok: z.literal(true), length: z.number().int() }),
+    z.object({
+      ok: z.literal(false),
+      firstBreak: z.object({ position: z.number().int(), reason: z.string() }),
+    }),
+  ]),
+  entries: z.array(
+    z.object({
+      position: z.number().int(),
+      kind: z.string(),
+      entryHash: z.string(),
+      anchor: z.object({ anchored: z.boolean(), ok: z.boolean().nullable(), detail: z.string() }),
+    }),
+  ),
+  differences: z.array(z.string()),
+});
+
+const PseudonymParams = z.object({
+  pseudonym: z.string().regex(/^[A-Za-z0-9_-]{1,16}\.[0-9a-f]{64}$/, "not a pseudonym"),
+});
+
+/** The act workflow: thin handlers over ActService; each route declares the permission it needs. */
+export const actRoutes: FastifyPluginAsyncZod<{
+  acts: ActService;
+  metrics: () => Promise<WorkflowMetrics>;
+}> = async (app, { acts, metrics }) => {
+  app.post(
+    "/actes",
+    {
+      config: { permission: "act:create" },
+      schema: {
+        tags: ["actes"],
+        summary: "Enter an act; answers with the act (pending) and its first suggestions",
+        body: ActCreateSchema,
+        response: {
+          201: z.object({ act: ActViewSchema, suggestions: SuggestionResultSchema }),
+          ...problems,
+          409: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await acts.create(request.body, requestContext(request))),
+  );
+
+  app.get(
+    "/actes",
+    {
+      config: { permission: ["act:read:own", "act:read:site"] },
+      schema: {
+        tags: ["actes"],
+        summary: "Worklist, newest first, paginated with an opaque cursor",
+        querystring: ActFilterSchema,
+        response: {
+          200: z.object({ items: z.array(ActViewSchema), nextCursor: z.string().nullable() }),
+          ...problems,
+        },
+      },
+    },
+    async (request) => acts.list(request.query, requestContext(request)),
+  );
+
+  app.get(
+    "/actes/:acteId",
+    {
+      config: { permission: ["act:read:own", "act:read:site"] },
+      schema: {
+        tags: ["actes"],
+        summary: "One act; the clinical text only for roles allowed to read it (the reading is audited)",
+        params: ActIdParams,
+        response: { 200: ActViewSchema, ...problems },
+      },
+    },
+    async (request) => acts.get(request.params.acteId, requestContext(request)),
+  );
+
+  app.get(
+    "/suggestions/:acteId",
+    {
+      config: { permission: "act:code" },
+      schema: {
+        tags: ["actes"],
+        summary: "Ranked suggestions with confidence, evidence spans, tariff and rule findings",
+        params: ActIdParams,
+        response: { 200: SuggestionResultSchema, ...problems, 410: ProblemSchema },
+      },
+    },
+    async (request) => acts.suggestions(request.params.acteId, requestContext(request)),
+  );
+
+  app.post(
+    "/validation/:acteId",
+    {
+      config: { permission: "act:validate" },
+      schema: {
+        tags: ["actes"],
+        summary: "Validate codes: blocking findings → 422; otherwise recorded and queued for anchoring",
+        params: ActIdParams,
+        body: ValidationBodySchema,
+        response: {
+          200: DecisionSchema,
+          ...problems,
+          409: ProblemSchema,
+          410: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request) => acts.validate(request.params.acteId, request.body.codes, requestContext(request)),
+  );
+
+  app.post(
+    "/validation/:acteId/override",
+    {
+      config: { permission: "act:override" },
+      schema: {
+        tags: ["actes"],
+        summary:
+          "Override the suggestion with other codes and a mandatory justification (signed, learned from)",
+        params: ActIdParams,
+        body: OverrideBodySchema,
+        response: {
+          200: DecisionSchema,
+          ...problems,
+          409: ProblemSchema,
+          410: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request) =>
+      acts.override(
+        request.params.acteId,
+        request.body.codes,
+        request.body.justification,
+        requestContext(request),
+      ),
+  );
+
+  app.get(
+    "/audit/:acteId",
+    {
+      config: { permission: "audit:read" },
+      schema: {
+        tags: ["audit"],
+        summary: "The act's audit trail, with anchoring proofs",
+        params: ActIdParams,
+        response: { 200: AuditTrailSchema, ...problems },
+      },
+    },
+    async (request) => acts.trail(request.params.acteId, requestContext(request)),
+  );
+
+  app.get(
+    "/audit/:acteId/verify",
+    {
+      config: { permission: "audit:verify" },
+      schema: {
+        tags: ["audit"],
+        summary: "Recompute the hash chain and every proof against the chain; says exactly what differs",
+        params: ActIdParams,
+        response: { 200: VerificationSchema, ...problems },
+      },
+    },
+    async (request) => acts.verify(request.params.acteId, requestContext(request)),
+  );
+
+  app.get(
+    "/admin/metrics",
+    {
+      config: { permission: "metrics:read" },
+      schema: {
+        tags: ["admin"],
+        summary: "Workflow metrics and alerts",
+        response: { 200: WorkflowMetricsSchema, ...problems },
+      },
+    },
+    async () => metrics(),
+  );
+
+  app.delete(
+    "/patients/:pseudonym",
+    {
+      config: { permission: "patient:erase" },
+      schema: {
+        tags: ["patients"],
+        summary:
+          "Right to erasure: destroys the patient's data key (crypto-shredding); proofs stay verifiable",
+        params: PseudonymParams,
+        response: {
+          200: z.object({ pseudonym: z.string(), acts: z.number().int(), erasedAt: z.string() }),
+          ...problems,
+          409: ProblemSchema,
+        },
+      },
+    },
+    async (request) => acts.erasePatient(request.params.pseudonym, requestContext(request)),
+  );
+
+  app.get(
+    "/patients/:pseudonym/export",
+    {
+      config: { permission: "patient:export" },
+      schema: {
+        tags: ["patients"],
+        summary: "Right of access: every act of the patient with its decisions",
+        params: PseudonymParams,
+        response: {
+          200: z.object({
+            pseudonym: z.string(),
+            erased: z.boolean(),
+            exportedAt: z.string(),
+            acts: z.array(ActViewSchema),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (request) => acts.exportPatient(request.params.pseudonym, requestContext(request)),
+  );
+};

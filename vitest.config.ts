@@ -1,0 +1,37 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+// Tests run on TypeScript sources: map each workspace package to its src entry so no build is needed.
+const alias = [
+  { find: /^@ccam\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+  { find: /^@ccam\/([a-z-]+)\/(.+)$/, replacement: `${root}packages/$1/src/$2.ts` },
+];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx"],
+          exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts", "**/node_modules/**", "**/dist/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["packages/*/src/**/*.int.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          pool: "forks",
+        },
+      },
+    ],
+  },
+});
