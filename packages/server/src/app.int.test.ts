@@ -28,7 +28,11 @@ describe("HTTP API over the real V78 and V81", () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({
       status: "ready",
-      checks: { database: { ok: true }, referential: { ok: true, detail: "loaded: V81, V78" } },
+      checks: {
+        database: { ok: true },
+        referential: { ok: true, detail: "loaded: V81, V78" },
+        cache: { ok: true, detail: "in memory (single instance; set REDIS_URL to scale out)" },
+      },
     });
   });
 

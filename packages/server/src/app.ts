@@ -10,6 +10,7 @@ import {
 import type { Runtime } from "./bootstrap.js";
 import { registerAuth, registerHardening } from "./identity/http.js";
 import { OidcLogin } from "./identity/oidc.js";
+import { type Metrics, registerObservability } from "./observability/index.js";
 import { registerProblemHandlers } from "./problem.js";
 import { adminUserRoutes } from "./routes/admin-users.js";
 import { authRoutes } from "./routes/auth.js";
@@ -19,6 +20,8 @@ import { healthRoutes } from "./routes/health.js";
 export interface AppOptions {
   /** pino logger options, or false to disable logging (tests). */
   logger?: boolean | { level: string };
+  /** The process's metrics, when other parts record into it too; a fresh registry otherwise. */
+  metrics?: Metrics;
 }
 
 /** Builds the HTTP application over an opened runtime. Routes are thin: they call services. */
@@ -38,6 +41,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   await registerHardening(app, runtime.config);
   registerAuth(app, runtime.identity);
+  const { cache } = await registerObservability(app, runtime, options.metrics);
 
   await app.register(swagger, {
     openapi: {
@@ -58,6 +62,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     db: runtime.database.db,
     referentials: runtime.referentials,
     ledger: runtime.ledger,
+    cache,
   });
   await app.register(ccamRoutes, { referentials: runtime.referentials });
   const { identity } = runtime;

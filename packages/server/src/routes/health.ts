@@ -3,21 +3,34 @@ import type { Ledger } from "@ccam/ledger";
 import { sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { CacheProbe } from "../observability/cache-probe.js";
 import type { ReferentialService } from "../services/referential-service.js";
 
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const ReadinessSchema = z.object({
-  /** `degraded`: serving, but decisions wait to be anchored (chain unreachable). */
+  /**
+   * `degraded`: serving, but decisions wait to be anchored (chain unreachable) or the shared cache is down
+   * (rate limits and cached suggestions fall back per instance).
+   */
   status: z.enum(["ready", "degraded", "not_ready"]),
-  checks: z.object({ database: CheckSchema, referential: CheckSchema, chain: CheckSchema.optional() }),
+  checks: z.object({
+    database: CheckSchema,
+    referential: CheckSchema,
+    cache: CheckSchema.optional(),
+    chain: CheckSchema.optional(),
+  }),
 });
 
-/** Liveness (the process answers) and readiness (database reachable, a referential loaded, chain state). */
+/**
+ * Liveness (the process answers) and readiness (database reachable, a referential loaded; cache and chain
+ * state, which degrade but do not stop the service).
+ */
 export const healthRoutes: FastifyPluginAsyncZod<{
   db: Database;
   referentials: ReferentialService;
   ledger: Ledger | undefined;
-}> = async (app, { db, referentials, ledger }) => {
+  cache?: CacheProbe | undefined;
+}> = async (app, { db, referentials, ledger, cache }) => {
   app.get(
     "/healthz",
     { schema: { tags: ["health"], response: { 200: z.object({ status: z.literal("ok") }) } } },
@@ -39,12 +52,22 @@ export const healthRoutes: FastifyPluginAsyncZod<{
             ok: false,
             detail: "no CCAM version imported: put the official export in CCAM_SOURCE_DIR and restart",
           };
-      const chain = ledger ? await chainCheck(ledger) : undefined;
+      const [chain, cacheState] = await Promise.all([
+        ledger ? chainCheck(ledger) : undefined,
+        cache?.check(),
+      ]);
       const ready = database.ok && referential.ok;
-      const status = !ready ? "not_ready" : chain && !chain.ok ? "degraded" : "ready";
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status, checks: { database, referential, ...(chain ? { chain } : {}) } });
+      const degraded = (chain && !chain.ok) || (cacheState && !cacheState.ok);
+      const status = !ready ? "not_ready" : degraded ? "degraded" : "ready";
+      return reply.code(ready ? 200 : 503).send({
+        status,
+        checks: {
+          database,
+          referential,
+          ...(cacheState ? { cache: cacheState } : {}),
+          ...(chain ? { chain } : {}),
+        },
+      });
     },
   );
 };
