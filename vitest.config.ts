@@ -18,7 +18,13 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx"],
-          exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts", "**/node_modules/**", "**/dist/**"],
+          exclude: [
+            "**/*.int.test.ts",
+            "**/*.e2e.test.ts",
+            "**/*.faults.test.ts",
+            "**/node_modules/**",
+            "**/dist/**",
+          ],
         },
       },
       {
@@ -26,10 +32,25 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/src/**/*.int.test.ts"],
-          exclude: ["**/node_modules/**", "**/dist/**"],
+          exclude: ["**/*.faults.test.ts", "**/node_modules/**", "**/dist/**"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           pool: "forks",
+        },
+      },
+      {
+        // Fault injection (crash, chain/database/LLM outages, tampering, fuzzing): `npm run test:faults`.
+        // Real servers on loopback; every scenario is bounded in time. Files run one after the other: some
+        // start the built server as child processes and time their recovery.
+        extends: true,
+        test: {
+          name: "faults",
+          include: ["packages/*/src/**/*.faults.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          pool: "forks",
+          fileParallelism: false,
         },
       },
     ],
