@@ -3,6 +3,7 @@ export * from "./domain/enrich.js";
 export * from "./domain/model.js";
 export * from "./domain/parse.js";
 export * from "./domain/referential.js";
+export * from "./domain/rules/index.js";
 export * from "./domain/search.js";
 export * from "./domain/text.js";
 export * from "./import/load.js";
