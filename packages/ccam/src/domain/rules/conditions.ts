@@ -11,20 +11,23 @@ export interface AgeRange {
 }
 
 const UNIT = "(ans?|mois)";
+/** Word boundaries that know accented letters (a JavaScript word boundary does not: "âgé", "à"). */
+const B = String.raw`(?<![\p{L}\p{N}])`;
+const E = String.raw`(?![\p{L}\p{N}])`;
 const years = (value: string, unit: string) => (unit.startsWith("mois") ? Number(value) / 12 : Number(value));
 
 /** Every age phrase of a modifier condition (chapter 19.03.02 "Age du patient"): the whole text is about age. */
 export function parseModifierAges(text: string): AgeRange[] {
   const ranges: AgeRange[] = [];
-  const between = new RegExp(String.raw`\bde\s+(\d+)\s+à\s+(\d+)\s+${UNIT}`, "gi");
+  const between = new RegExp(String.raw`${B}de\s+(\d+)\s+à\s+(\d+)\s+${UNIT}`, "giu");
   for (const m of text.matchAll(between)) {
     const unit = m[3] as string;
     const step = unit.startsWith("mois") ? 1 / 12 : 1;
     ranges.push({ min: years(m[1] as string, unit), max: years(m[2] as string, unit) + step, text: m[0] });
   }
-  for (const m of text.matchAll(new RegExp(String.raw`\bmoins\s+de\s+(\d+)\s+${UNIT}`, "gi")))
+  for (const m of text.matchAll(new RegExp(String.raw`${B}moins\s+de\s+(\d+)\s+${UNIT}`, "giu")))
     ranges.push({ max: years(m[1] as string, m[2] as string), text: m[0] });
-  for (const m of text.matchAll(new RegExp(String.raw`\bplus\s+de\s+(\d+)\s+${UNIT}`, "gi")))
+  for (const m of text.matchAll(new RegExp(String.raw`${B}plus\s+de\s+(\d+)\s+${UNIT}`, "giu")))
     ranges.push({ min: years(m[1] as string, m[2] as string), text: m[0] });
   return ranges;
 }
@@ -36,26 +39,26 @@ export function parseModifierAges(text: string): AgeRange[] {
 export function parseLabelAges(label: string): AgeRange[] {
   const ranges: AgeRange[] = [];
   const patterns: [RegExp, (value: number) => Omit<AgeRange, "text">][] = [
-    [new RegExp(String.raw`\bavant\s+l[’']âge\s+de\s+(\d+)\s+${UNIT}`, "gi"), (v) => ({ max: v })],
-    [new RegExp(String.raw`\baprès\s+l[’']âge\s+de\s+(\d+)\s+${UNIT}`, "gi"), (v) => ({ min: v })],
+    [new RegExp(String.raw`${B}avant\s+l[’']âge\s+de\s+(\d+)\s+${UNIT}`, "giu"), (v) => ({ max: v })],
+    [new RegExp(String.raw`${B}après\s+l[’']âge\s+de\s+(\d+)\s+${UNIT}`, "giu"), (v) => ({ min: v })],
     [
       new RegExp(
-        String.raw`\b(?:chez|patients?|enfants?|nourrissons?|âgée?s?)\b[^,;()]{0,30}?\bmoins\s+de\s+(\d+)\s+${UNIT}`,
-        "gi",
+        String.raw`${B}(?:chez|patients?|enfants?|nourrissons?|âgée?s?)${E}[^,;()]{0,30}?${B}moins\s+de\s+(\d+)\s+${UNIT}`,
+        "giu",
       ),
       (v) => ({ max: v }),
     ],
     [
       new RegExp(
-        String.raw`\b(?:chez|patients?|enfants?|âgée?s?)\b[^,;()]{0,30}?\bplus\s+de\s+(\d+)\s+${UNIT}`,
-        "gi",
+        String.raw`${B}(?:chez|patients?|enfants?|âgée?s?)${E}[^,;()]{0,30}?${B}plus\s+de\s+(\d+)\s+${UNIT}`,
+        "giu",
       ),
       (v) => ({ min: v }),
     ],
     [
       new RegExp(
-        String.raw`\b(?:chez|patients?|enfants?|âgée?s?)\b[^,;()]{0,30}?\b(\d+)\s+${UNIT}\s+ou\s+plus`,
-        "gi",
+        String.raw`${B}(?:chez|patients?|enfants?|âgée?s?)${E}[^,;()]{0,30}?${B}(\d+)\s+${UNIT}\s+ou\s+plus`,
+        "giu",
       ),
       (v) => ({ min: v }),
     ],

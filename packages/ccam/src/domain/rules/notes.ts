@@ -46,18 +46,19 @@ export interface NoteCoverage {
 }
 
 const CODE = /\b[A-Z]{4}\d{3}\b/g;
-const EXCLUSION_HEAD = /^\s*(?:À|A)\s+l[’']exclusion\s+d/i;
+const EXCLUSION_HEAD = /^\s*(?:À|A)\s+l[’']exclusion\s+d/iu;
 /** Wording of an incompatibility: "ne peut (pas) être facturé(e)(s) avec | en sus", "non associable", … */
 const NEGATIVE =
-  /\bne\s+(?:peut|peuvent)\s+(?:pas\s+)?(?:être\s+)?(?:facturée?s?|codée?s?|associée?s?|cumulée?s?)\b|\bnon\s+(?:associables?|cumulables?)\b|\best\s+non\s+facturable\b/i;
+  /(?<![\p{L}\p{N}])ne\s+(?:peut|peuvent)\s+(?:pas\s+)?(?:être\s+)?(?:facturée?s?|codée?s?|associée?s?|cumulée?s?)(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])non\s+(?:associables?|cumulables?)(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])est\s+non\s+facturable(?![\p{L}\p{N}])/iu;
 /** Allowed wording, which must not be read as a prohibition: "peut être facturé en sus", "associable à". */
 const POSITIVE =
-  /(?<!\bne\s)(?<!\bne\s+pas\s)\b(?:peut|peuvent)\s+être\s+(?:facturée?s?|associée?s?)\b|(?<!non\s)\bassociables?\s+(?:à|avec)\b/i;
-const EXCEPTION = /\bà\s+l[’']exception\b|\bsauf\b|\bexcepté\b|\ben dehors de\b/i;
-const CHAPTER_RANGE = /\bchapitres?\s+(\d{1,2})\s+à\s+(\d{1,2})\b/i;
+  /(?<!ne\s)(?<!ne\s+pas\s)(?<![\p{L}\p{N}])(?:peut|peuvent)\s+être\s+(?:facturée?s?|associée?s?)(?![\p{L}\p{N}])|(?<!non\s)(?<![\p{L}\p{N}])associables?\s+(?:à|avec)(?![\p{L}\p{N}])/iu;
+const EXCEPTION =
+  /(?<![\p{L}\p{N}])à\s+l[’']exception(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])sauf(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])excepté(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])en dehors de(?![\p{L}\p{N}])/iu;
+const CHAPTER_RANGE = /(?<![\p{L}\p{N}])chapitres?\s+(\d{1,2})\s+à\s+(\d{1,2})(?![\p{L}\p{N}])/iu;
 const CHAPTER_REF =
-  /\b(?:du|des|au|aux)\s+(?:sous[- ]chapitres?|chapitres?|paragraphes?|sous[- ]paragraphes?)\s+(\d{2}(?:\.\d{2}){0,3})\b/gi;
-const ANESTHESIA = /\bgestes?\s+d[’']anesthésie\b/i;
+  /(?<![\p{L}\p{N}])(?:du|des|au|aux)\s+(?:sous[- ]?chapitres?|chapitres?|paragraphes?|sous[- ]?paragraphes?)\s+(\d{2}(?:\.\d{2}){0,3})(?![\p{L}\p{N}])/giu;
+const ANESTHESIA = /(?<![\p{L}\p{N}])gestes?\s+d[’']anesthésie(?![\p{L}\p{N}])/iu;
 
 /** Splits a note into clauses: each line holding a wording (negative or positive) starts a new clause. */
 function clauses(text: string): string[] {
