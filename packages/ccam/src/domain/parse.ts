@@ -78,6 +78,13 @@ export function parseTitle(title: string, line = 1): VersionMeta {
     );
   }
   const [, number, day, month, year] = match as unknown as [string, string, string, string, string];
+  const date = new Date(`${year}-${month}-${day}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(day)) {
+    throw new ReferentialParseError(line, `the title's date ${day}/${month}/${year} is not a calendar date`);
+  }
+  if (Number(number) > 9999) {
+    throw new ReferentialParseError(line, `the title's version number ${number} is not a CCAM version`);
+  }
   return {
     version: `V${Number(number)}`,
     number: Number(number),
@@ -106,6 +113,8 @@ export function parseReferential(rows: Iterable<SourceRow>): ParsedReferential {
   const modifiers: Modifier[] = [];
   const skipped: SkippedRow[] = [];
   const seenCodes = new Set<string>();
+  const seenChapters = new Set<string>();
+  const seenModifiers = new Set<string>();
 
   let chapter: Chapter | undefined;
   let act: Act | undefined;
@@ -118,6 +127,9 @@ export function parseReferential(rows: Iterable<SourceRow>): ParsedReferential {
     const text = cleanText(cell(row, COL.text));
 
     if (inModifierTable && first.length === 1) {
+      if (seenModifiers.has(first))
+        throw new ReferentialParseError(row.line, `modifier ${first} appears twice`);
+      seenModifiers.add(first);
       modifier = { code: first, chapter: chapter?.path ?? "", label: text, rates: [], notes: [] };
       addModifierRate(modifier, row, text);
       modifiers.push(modifier);
@@ -125,6 +137,10 @@ export function parseReferential(rows: Iterable<SourceRow>): ParsedReferential {
     }
     const chapterPath = toChapterPath(first);
     if (chapterPath) {
+      if (seenChapters.has(chapterPath)) {
+        throw new ReferentialParseError(row.line, `chapter ${chapterPath} appears twice`);
+      }
+      seenChapters.add(chapterPath);
       chapter = { path: chapterPath, title: text, notes: [] };
       chapters.push(chapter);
       inModifierTable = chapterPath.startsWith(MODIFIER_TABLE_CHAPTER);
@@ -274,10 +290,12 @@ export function parseTariff(value: string, line: number, code: string): number |
   const trimmed = value.trim();
   if (trimmed === "" || /^non pris en charge$/i.test(trimmed)) return null;
   const normalised = trimmed.replace(/\s/g, "").replace(",", ".");
-  if (!/^\d+(\.\d+)?$/.test(normalised)) {
+  const amount = Math.round(Number(normalised) * 100) / 100;
+  // The database keeps numeric(10,2): anything from 100 million euros on is a corrupted cell, not a tariff.
+  if (!/^\d+(\.\d+)?$/.test(normalised) || !(amount < 100_000_000)) {
     throw new ReferentialParseError(line, `tariff "${trimmed}" of ${code} is not an amount in euros`);
   }
-  return Math.round(Number(normalised) * 100) / 100;
+  return amount;
 }
 
 function addModifierRate(modifier: Modifier, row: SourceRow, condition: string): void {
