@@ -94,20 +94,19 @@ describe("rule findings", () => {
     const coder = await createCoder({
       referential: tinyReferential(),
       cacheDir,
-      validate: (_referential, input) => ({
-        findings:
-          input.acts[0]?.code === "HHFA016"
-            ? [
-                {
-                  rule: "R1",
-                  severity: "blocking",
-                  code: "HHFA016",
-                  message: "not billable",
-                  reference: "test",
-                },
-              ]
+      validate: (input, referential) => {
+        const code = input.acts[0]?.code ?? "";
+        const blocking = code === "HHFA016";
+        return {
+          valid: !blocking,
+          version: referential.version.version,
+          issues: blocking
+            ? [{ rule: "R1", severity: "blocking", code, message: "not billable", reference: "test" }]
             : [],
-      }),
+          lines: [],
+          total: 0,
+        };
+      },
     });
     const result = await coder.suggest({ text: "appendicectomie par coelioscopie" });
     const blocked = result.suggestions.find((s) => s.code === "HHFA016");

@@ -1,5 +1,4 @@
-import type { Referential } from "@ccam/ccam";
-import * as ccam from "@ccam/ccam";
+import { type Referential, validate as validateRules } from "@ccam/ccam";
 import { calibrate, DEFAULT_CALIBRATION } from "./calibration.js";
 import {
   type ActProfile,
@@ -23,7 +22,6 @@ import type {
   Evidence,
   Finding,
   LearnInput,
-  RuleValidator,
   SuggestInput,
   Suggestion,
   SuggestResult,
@@ -78,7 +76,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   }
   const idf = (term: string) => Math.log((referential.acts.size + 1) / ((df.get(term) ?? 0) + 1));
   let generation = 0;
-  const validate = options.validate ?? (ccam as unknown as { validate?: RuleValidator }).validate;
+  const validate = options.validate ?? validateRules;
 
   lexicon.vocabulary = new Set(df.keys());
   lexicon.ectomies = new Map((await loadEctomies()).map(([organ, word]) => [stem(organ), word]));
@@ -173,23 +171,24 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return merged.map((s) => ({ ...s, text: query.original.slice(s.start, s.end) }));
   };
 
-  const findingsOf = (code: string): { findings: Finding[]; blocked: boolean } => {
-    if (!validate) return { findings: [], blocked: false };
-    try {
-      const result = validate(referential, { acts: [{ code, activity: 1, phase: 0 }] }) as
-        | { findings?: Finding[] }
-        | Finding[];
-      const findings = (Array.isArray(result) ? result : (result?.findings ?? [])).map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        ...(f.code ? { code: f.code } : {}),
-        message: f.message,
-        reference: f.reference,
-      }));
-      return { findings, blocked: findings.some((f) => f.severity === "blocking" || f.severity === "error") };
-    } catch {
-      return { findings: [], blocked: false };
-    }
+  /** The rule engine on the suggestion alone: a suggestion that would be rejected is never offered as valid. */
+  const findingsOf = (code: string, input: SuggestInput): { findings: Finding[]; blocked: boolean } => {
+    const result = validate(
+      {
+        date: input.date ?? new Date().toISOString().slice(0, 10),
+        ...(input.patient ? { patient: input.patient } : {}),
+        acts: [{ code, activity: 1, phase: 0 }],
+      },
+      referential,
+    );
+    const findings = result.issues.map((issue) => ({
+      rule: issue.rule,
+      severity: issue.severity,
+      ...(issue.code ? { code: issue.code } : {}),
+      message: issue.message,
+      reference: issue.reference,
+    }));
+    return { findings, blocked: findings.some((f) => f.severity === "blocking") };
   };
 
   const coder = {
@@ -228,7 +227,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
           activity: 1,
           phase: 0,
           tariff: line?.tariffSecteur1 ?? null,
-          ...findingsOf(c.code),
+          ...findingsOf(c.code, input),
         };
       });
       return {

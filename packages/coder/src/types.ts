@@ -1,10 +1,10 @@
-import type { Referential } from "@ccam/ccam";
+import type { Referential, ValidationInput, ValidationResult } from "@ccam/ccam";
 import type { LearningStore } from "./learning/store.js";
 import type { LlmProvider } from "./llm/provider.js";
 
 export interface Finding {
   rule: string;
-  severity: string;
+  severity: "blocking" | "warning";
   code?: string;
   message: string;
   reference: string;
@@ -72,13 +72,8 @@ export interface CoderOptions {
   /** Budget of the LLM call, in ms (default 1500). */
   llmBudgetMs?: number;
   /**
-   * Rule engine run on each suggestion as {acts: [{code, activity: 1, phase: 0}]}; defaults to `validate` from
-   * @ccam/ccam when that package exports one. Findings of severity "blocking" (or "error") set blocked = true.
+   * Rule engine run on each suggestion as one line (activity 1, phase 0) at the suggestion's date and patient;
+   * defaults to `validate` from @ccam/ccam. Any blocking issue sets blocked = true.
    */
-  validate?: RuleValidator;
+  validate?: (input: ValidationInput, referential: Referential) => ValidationResult;
 }
-
-export type RuleValidator = (
-  referential: Referential,
-  input: { acts: { code: string; activity: number; phase: number }[] },
-) => unknown;

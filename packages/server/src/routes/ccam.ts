@@ -5,6 +5,8 @@ import {
   NoteSchema,
   ReferentialDiffSchema,
   ReferentialVersionSchema,
+  ValidationInputSchema,
+  ValidationResultSchema,
   VersionIdSchema,
 } from "@ccam/ccam";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -26,11 +28,12 @@ const problems = {
   401: ProblemSchema,
   403: ProblemSchema,
   404: ProblemSchema,
+  422: ProblemSchema,
   503: ProblemSchema,
 };
 const config = { permission: "referential:read" as const };
 
-/** The nomenclature, read-only: versions, diff, search and act detail. */
+/** The nomenclature, read-only: versions, diff, search and act detail; and the rule engine. */
 export const ccamRoutes: FastifyPluginAsyncZod<{ referentials: ReferentialService }> = async (
   app,
   { referentials },
@@ -124,5 +127,23 @@ export const ccamRoutes: FastifyPluginAsyncZod<{ referentials: ReferentialServic
         })),
       };
     },
+  );
+
+  app.post(
+    "/ccam/validate",
+    {
+      config: { permission: "rules:validate" as const },
+      schema: {
+        tags: ["ccam"],
+        summary: "Check the lines of one session against the CCAM rules and price them",
+        description:
+          "Pure rule engine (packages/ccam rules): code existence and dates, activity/phase, modifiers, " +
+          "complementary acts, note exclusions, sex/age, AP/RC, association (article I-11). The version is " +
+          "`version` or the one in force at `date`. Rules and sources: docs/rules.md.",
+        body: ValidationInputSchema,
+        response: { 200: ValidationResultSchema, ...problems },
+      },
+    },
+    async (request) => referentials.validate(request.body),
   );
 };

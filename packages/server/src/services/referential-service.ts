@@ -8,6 +8,11 @@ import {
   ReferentialCatalog,
   type ReferentialDiff,
   type ReferentialStore,
+  ReferentialVersionError,
+  referentialFor,
+  type ValidationInput,
+  type ValidationResult,
+  validate,
 } from "@ccam/ccam";
 import { HttpProblem } from "../problem.js";
 
@@ -57,6 +62,29 @@ export class ReferentialService {
   /** The version in force at a date (YYYY-MM-DD). */
   atDate(date: string): Referential | undefined {
     return this.catalog.atDate(date);
+  }
+
+  /**
+   * Runs the rule engine on `input` against `input.version` or the version in force at `input.date`: an unknown
+   * version is a 404, a date before every loaded version a 422 (both problem+json). Used by POST /ccam/validate
+   * and by the act workflow.
+   */
+  validate(input: ValidationInput): ValidationResult {
+    if (!this.loaded) {
+      throw new HttpProblem(503, "Référentiel absent", "No CCAM version is imported yet; see /readyz.");
+    }
+    try {
+      return validate(input, referentialFor(input, this.catalog));
+    } catch (error) {
+      if (error instanceof ReferentialVersionError) {
+        throw error.reason === "unknown_version"
+          ? new HttpProblem(404, "Version inconnue", error.message)
+          : new HttpProblem(422, "Aucune version en vigueur", error.message, [
+              { field: "date", message: error.message },
+            ]);
+      }
+      throw error;
+    }
   }
 
   get catalogView(): ReferentialCatalog {
