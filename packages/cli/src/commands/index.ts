@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { registerCoderCommands } from "./coder.js";
 import { registerReferentialCommands } from "./referential.js";
+import { registerRulesCommands } from "./rules.js";
 import { registerVerifyCommands } from "./verify.js";
 
 /** Each command module registers its subcommands; add new modules here. */
 export const commandModules: ((program: Command) => void)[] = [
   registerReferentialCommands,
+  registerRulesCommands,
   registerVerifyCommands,
   registerCoderCommands,
 ];
