@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Metrics, routeLabel } from "./metrics.js";
 
@@ -95,5 +96,21 @@ describe("Metrics", () => {
   it("labels unmatched requests without their raw URL", () => {
     expect(routeLabel(undefined)).toBe("unmatched");
     expect(routeLabel("/ccam/acts/:code")).toBe("/ccam/acts/:code");
+  });
+});
+
+describe("deploy/grafana/ccam-ai.json", () => {
+  it("queries only metrics this registry exposes", () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL("../../../../deploy/grafana/ccam-ai.json", import.meta.url), "utf8"),
+    ) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    const names = new Set(exprs.flatMap((e) => e.match(/\b(ccam|process|nodejs)_[a-z0-9_]+/g) ?? []));
+    const registry = new Metrics().registry;
+    const exposed = (name: string) =>
+      registry.getSingleMetric(name) !== undefined ||
+      registry.getSingleMetric(name.replace(/_(bucket|count|sum)$/, "")) !== undefined;
+    expect(names.size).toBeGreaterThan(15);
+    expect([...names].filter((name) => !exposed(name))).toEqual([]);
   });
 });
