@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Database } from "@ccam/db";
-import { and, asc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import QRCode from "qrcode";
 import type { Config, IdentityConfig } from "../config.js";
 import { HttpProblem } from "../problem.js";
@@ -270,7 +270,19 @@ export class IdentityService {
       await this.revokeFamily(spent.familyId);
       throw new HttpProblem(401, "Compte désactivé");
     }
-    return this.openSession(user, spent.amr, spent.familyId);
+    const session = await this.openSession(user, spent.amr, spent.familyId);
+    // A concurrent replay of the same token may have revoked the family before the new token existed: the
+    // revocation must not miss it.
+    const [revoked] = await this.db
+      .select({ tokenHash: refreshTokens.tokenHash })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.familyId, spent.familyId), isNotNull(refreshTokens.revokedAt)))
+      .limit(1);
+    if (revoked) {
+      await this.revokeFamily(spent.familyId);
+      throw new HttpProblem(401, "Jeton de rafraîchissement invalide", "Unknown, expired, used or revoked.");
+    }
+    return session;
   }
 
   /** Ends the session of `refreshToken` (its whole family), or every session of the user without one. */
