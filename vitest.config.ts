@@ -24,6 +24,7 @@ export default defineConfig({
             "**/*.faults.test.ts",
             "**/node_modules/**",
             "**/dist/**",
+            "packages/web/**",
           ],
         },
       },
@@ -49,6 +50,21 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "**/dist/**"],
           testTimeout: 240_000,
           hookTimeout: 240_000,
+          pool: "forks",
+          fileParallelism: false,
+        },
+      },
+      // The web app's component tests (jsdom, its own Vite config and aliases): part of `npm test`.
+      "packages/web/vitest.config.ts",
+      {
+        // End to end: the built server on loopback with a fresh data folder, driven by the system Chromium
+        // (playwright-core, /usr/bin/chromium): `npm run test:browser`.
+        extends: true,
+        test: {
+          name: "browser",
+          include: ["packages/web/e2e/**/*.e2e.test.ts"],
+          testTimeout: 240_000,
+          hookTimeout: 300_000,
           pool: "forks",
           fileParallelism: false,
         },

@@ -80,6 +80,10 @@ export const PUBLIC_ROUTES = [
   "/auth/token",
   "/auth/refresh",
   "/auth/oidc/*",
+  // The web application (routes/web.ts): its files and pages; the API calls it makes carry the token.
+  "/",
+  "/app",
+  "/app/*",
 ] as const;
 
 export function isPublicRoute(url: string): boolean {
