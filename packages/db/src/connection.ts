@@ -109,7 +109,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
 }
 
 /** PGlite is single-process: a lock file with the owner's pid turns a silent corruption into a clear error. */
-function acquireLock(dataDir: string): () => void {
+export function acquireLock(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const lockFile = join(dataDir, "pglite.lock");
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -1,4 +1,13 @@
 export {
+  BackupError,
+  type DumpInfo,
+  type DumpTarget,
+  dumpDatabase,
+  PGLITE_DUMP_FILE,
+  POSTGRES_DUMP_FILE,
+  restoreDatabase,
+} from "./backup.js";
+export {
   type Database,
   type DatabaseHandle,
   DatabaseLockedError,

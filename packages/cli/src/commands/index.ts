@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerBackupCommands } from "./backup.js";
 import { registerCoderCommands } from "./coder.js";
 import { registerReferentialCommands } from "./referential.js";
 import { registerRulesCommands } from "./rules.js";
@@ -10,4 +11,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerRulesCommands,
   registerVerifyCommands,
   registerCoderCommands,
+  registerBackupCommands,
 ];
