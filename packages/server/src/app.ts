@@ -12,10 +12,12 @@ import { registerAuth, registerHardening } from "./identity/http.js";
 import { OidcLogin } from "./identity/oidc.js";
 import { type Metrics, registerObservability } from "./observability/index.js";
 import { registerProblemHandlers } from "./problem.js";
+import { actRoutes } from "./routes/acts.js";
 import { adminUserRoutes } from "./routes/admin-users.js";
 import { authRoutes } from "./routes/auth.js";
 import { ccamRoutes } from "./routes/ccam.js";
 import { healthRoutes } from "./routes/health.js";
+import { webRoutes } from "./routes/web.js";
 
 export interface AppOptions {
   /** pino logger options, or false to disable logging (tests). */
@@ -70,5 +72,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   const oidc = settings.oidc && new OidcLogin(settings.oidc, identity);
   await app.register(authRoutes, { identity, settings, oidc });
   await app.register(adminUserRoutes, { identity });
+  await app.register(webRoutes, { oidc: Boolean(oidc) });
+  if (runtime.workflow) {
+    await app.register(actRoutes, { acts: runtime.workflow.acts, metrics: runtime.workflow.metrics });
+  }
   return app;
 }

@@ -1,9 +1,12 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ccamMigrations, type ImportProgress, type ImportSummary, ReferentialStore } from "@ccam/ccam";
+import { coderMigrations, OpenAiCompatibleProvider } from "@ccam/coder";
 import { type DatabaseHandle, type MigrationSet, migrate, openDatabase } from "@ccam/db";
 import { createLedger, type Ledger, ledgerMigrations } from "@ccam/ledger";
 import { actsMigrations } from "./acts/index.js";
+import { CoderSuggestionEngine } from "./acts/suggester.js";
+import { createWorkflow, type Workflow } from "./acts/workflow.js";
 import type { Config } from "./config.js";
 import { identityMigrations } from "./identity/index.js";
 import { IdentityService } from "./identity/service.js";
@@ -13,6 +16,7 @@ import { ReferentialService } from "./services/referential-service.js";
 export const allMigrations: MigrationSet[] = [
   ccamMigrations,
   identityMigrations,
+  coderMigrations,
   ledgerMigrations,
   actsMigrations,
 ];
@@ -24,6 +28,10 @@ export interface Runtime {
   identity: IdentityService;
   /** The anchoring ledger (and its embedded chain), started by the server; the CLI opens it only when needed. */
   ledger: Ledger | undefined;
+  /** The act workflow (needs the ledger): present whenever the ledger is. */
+  workflow: Workflow | undefined;
+  /** The coding agent behind the workflow's suggestions. */
+  suggester: CoderSuggestionEngine | undefined;
   close(): Promise<void>;
 }
 
@@ -39,12 +47,35 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
     const referentials = await ReferentialService.load(new ReferentialStore(database.db));
     const identity = new IdentityService(database.db, config);
     const ledger = options.ledger ? await createLedger(config.ledger, database.db) : undefined;
+    const suggester =
+      ledger &&
+      new CoderSuggestionEngine({
+        db: database.db,
+        referentials,
+        dataDir: config.dataDir,
+        llm: config.llm && new OpenAiCompatibleProvider(config.llm),
+        llmBudgetMs: config.llm?.budgetMs,
+      });
+    const workflow =
+      ledger &&
+      suggester &&
+      createWorkflow({
+        config,
+        db: database.db,
+        referentials,
+        ledger,
+        suggester,
+        validator: referentials,
+        llmStatus: () => suggester.llmStatus(),
+      });
     return {
       config,
       database,
       referentials,
       identity,
       ledger,
+      workflow,
+      suggester,
       close: async () => {
         await ledger?.close();
         await database.close();

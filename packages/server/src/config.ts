@@ -100,6 +100,12 @@ export const EnvSchema = z
     CCAM_CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
     CCAM_LEDGER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
     CCAM_LEDGER_BATCH_MAX_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+    /** Optional re-ranker: any OpenAI-compatible chat API (Ollama, vLLM, Mistral, OpenAI); unset = offline only. */
+    CCAM_LLM_BASE_URL: z.url().optional(),
+    CCAM_LLM_MODEL: z.string().min(1).optional(),
+    CCAM_LLM_API_KEY: z.string().min(1).optional(),
+    /** Time the re-ranker may take before the offline result answers alone. */
+    CCAM_LLM_BUDGET_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
     /** This site's identifier (FINESS…): scopes the learning loop. */
     CCAM_SITE: z.string().trim().min(1).max(64).default("site"),
     CCAM_ALERT_OVERRIDE_RATE: z.coerce.number().min(0).max(1).default(0.3),
@@ -107,6 +113,14 @@ export const EnvSchema = z
     CCAM_ALERT_ANCHORING_LAG_MS: z.coerce.number().min(1).default(60_000),
   })
   .superRefine((env, context) => {
+    if (Boolean(env.CCAM_LLM_BASE_URL) !== Boolean(env.CCAM_LLM_MODEL)) {
+      const missing = env.CCAM_LLM_BASE_URL ? "CCAM_LLM_MODEL" : "CCAM_LLM_BASE_URL";
+      context.addIssue({
+        code: "custom",
+        path: [missing],
+        message: "CCAM_LLM_BASE_URL and CCAM_LLM_MODEL go together",
+      });
+    }
     const oidc = ["CCAM_OIDC_ISSUER", "CCAM_OIDC_CLIENT_ID", "CCAM_OIDC_REDIRECT_URI"] as const;
     if (oidc.some((key) => env[key]) && !oidc.every((key) => env[key])) {
       for (const key of oidc.filter((k) => !env[k])) {
@@ -135,6 +149,8 @@ export interface Config {
   identity: IdentityConfig;
   keys: { pseudonymKeys: string | undefined; masterKeys: string | undefined; signerKey: string | undefined };
   ledger: LedgerConfigInput;
+  /** The optional LLM re-ranker; undefined = offline engine only. */
+  llm: { baseURL: string; model: string; apiKey: string | undefined; budgetMs: number } | undefined;
   site: string;
   alerts: { overrideRate: number; suggestionP95Ms: number; anchoringLagMs: number };
 }
@@ -213,6 +229,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchMaxDelayMs: e.CCAM_LEDGER_BATCH_MAX_DELAY_MS,
       dataDir: resolve(e.CCAM_DATA_DIR),
     },
+    llm:
+      e.CCAM_LLM_BASE_URL && e.CCAM_LLM_MODEL
+        ? {
+            baseURL: e.CCAM_LLM_BASE_URL,
+            model: e.CCAM_LLM_MODEL,
+            apiKey: e.CCAM_LLM_API_KEY,
+            budgetMs: e.CCAM_LLM_BUDGET_MS,
+          }
+        : undefined,
     site: e.CCAM_SITE,
     alerts: {
       overrideRate: e.CCAM_ALERT_OVERRIDE_RATE,

@@ -1,3 +1,4 @@
+import { ValidationIssueSchema } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
 import { z } from "zod";
 
@@ -24,13 +25,8 @@ export interface SuggestInput {
   site: string;
 }
 
-export const FindingSchema = z.object({
-  rule: z.string(),
-  severity: z.enum(["blocking", "warning"]),
-  code: z.string().optional(),
-  message: z.string(),
-  reference: z.string(),
-});
+/** A rule-engine finding, as the rule engine reports it. */
+export const FindingSchema = ValidationIssueSchema;
 export type Finding = z.infer<typeof FindingSchema>;
 
 export const SuggestionSchema = z.object({

@@ -34,6 +34,16 @@ export const ActCreateSchema = z.object({
 });
 export type ActCreate = z.infer<typeof ActCreateSchema>;
 
+/** Suggestions while the text is being typed: nothing is stored, so no patient identifier is needed. */
+export const SuggestionPreviewSchema = ActCreateSchema.pick({
+  text: true,
+  specialty: true,
+  patient: true,
+}).extend({
+  performedAt: dateOrDateTime.optional(),
+});
+export type SuggestionPreview = z.infer<typeof SuggestionPreviewSchema>;
+
 export const ActStatusSchema = z.enum(["pending", "validated", "overridden"]);
 
 export const ActFilterSchema = z.object({

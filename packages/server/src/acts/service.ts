@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import type { ReferentialCatalog } from "@ccam/ccam";
+import type { ReferentialCatalog, ValidationResult } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { HttpProblem } from "../problem.js";
@@ -25,9 +25,16 @@ import { justificationProblem, reasonCategory } from "./justification.js";
 import type { ApplicationKeys } from "./keys.js";
 import type { AnchorLeaf, AnchorLog, SuggestionEngine, SuggestionResult } from "./ports.js";
 import * as t from "./schema.js";
-import type { ActCreate, ActFilter, ActView, CodeLineInput, DecisionCodes } from "./schemas.js";
+import type {
+  ActCreate,
+  ActFilter,
+  ActView,
+  CodeLineInput,
+  DecisionCodes,
+  SuggestionPreview,
+} from "./schemas.js";
 import type { OverrideSigner } from "./signer.js";
-import type { CodeValidator, ValidationOutcome } from "./validation.js";
+import type { CodeValidator } from "./validation.js";
 
 /** Who acts, and the request they act in: captured once per request and written into every audit entry. */
 export interface RequestContext {
@@ -194,6 +201,20 @@ export class ActService {
     });
   }
 
+  /**
+   * Suggestions for a text being typed, before the act exists: computed, not stored, not audited (there is no
+   * act and no patient yet; the text never leaves memory).
+   */
+  async preview(input: SuggestionPreview): Promise<SuggestionResult> {
+    return this.deps.suggester.suggest({
+      text: input.text,
+      date: (input.performedAt ?? new Date().toISOString()).slice(0, 10),
+      specialty: input.specialty,
+      patient: input.patient,
+      site: this.deps.site,
+    });
+  }
+
   /** Validates the coder's codes: blocking findings → 422 with them; otherwise the decision is recorded. */
   async validate(id: string, codes: CodeLineInput[], ctx: RequestContext) {
     return this.decide(id, codes, ctx, undefined);
@@ -216,7 +237,7 @@ export class ActService {
     justification: string | undefined,
   ) {
     const { db } = this.deps;
-    let rejected: ValidationOutcome | undefined;
+    let rejected: ValidationResult | undefined;
     const result = await db.transaction(async (tx) => {
       // The row lock serialises concurrent decisions on one act: the second sees the new status and gets a 409.
       const [row] = await tx.select().from(t.acts).where(eq(t.acts.id, id)).for("update");
@@ -452,7 +473,10 @@ export class ActService {
         .from(t.acts)
         .where(eq(t.acts.pseudonym, pseudonym))
         .orderBy(asc(t.acts.performedAt));
-      const codes = await this.codesOf(rows.map((r) => r.id));
+      const codes = await this.codesOf(
+        rows.map((r) => r.id),
+        tx,
+      );
       const items = [];
       for (const row of rows) {
         const clinical = await this.open(tx, row);
@@ -618,10 +642,11 @@ export class ActService {
     return ctx.seesAllActs || row.createdBy === ctx.actor.id;
   }
 
-  private async codesOf(ids: string[]) {
+  /** `db` is the caller's transaction when there is one (the embedded database has a single connection). */
+  private async codesOf(ids: string[], db: Database = this.deps.db) {
     const map = new Map<string, (typeof t.actCodes.$inferSelect)[]>();
     if (ids.length === 0) return map;
-    const rows = await this.deps.db
+    const rows = await db
       .select()
       .from(t.actCodes)
       .where(inArray(t.actCodes.actId, ids))

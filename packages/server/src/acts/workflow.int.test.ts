@@ -1,5 +1,5 @@
-import type { FastifyInstance } from "fastify";
 import { sql } from "drizzle-orm";
+import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import type { Runtime } from "../bootstrap.js";
@@ -7,7 +7,8 @@ import { type SignedIn, signIn } from "../test-support/auth.js";
 import { openTestRuntime } from "../test-support/runtime.js";
 
 const PATIENT = "IPP-2026-000417";
-const TEXT = "Mise en place d'une prothèse totale de hanche droite cimentée par voie postéro-latérale pour coxarthrose";
+const TEXT =
+  "Mise en place d'une prothèse totale de hanche droite cimentée par voie postéro-latérale pour coxarthrose";
 
 describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded chain)", () => {
   let runtime: Runtime;
@@ -19,7 +20,11 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
   let auditeur: SignedIn;
 
   beforeAll(async () => {
-    runtime = await openTestRuntime(["CCAM_V81_2026-01-01.csv"], { CCAM_LEDGER_BATCH_MAX_DELAY_MS: "100" }, { ledger: true });
+    runtime = await openTestRuntime(
+      ["CCAM_V81_2026-01-01.csv"],
+      { CCAM_LEDGER_BATCH_MAX_DELAY_MS: "100" },
+      { ledger: true },
+    );
     app = await buildApp(runtime, { logger: false });
     [medecin, otherMedecin, codeur, dim, auditeur] = await Promise.all([
       signIn(runtime, ["medecin"]),
@@ -34,8 +39,18 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     await runtime?.close();
   });
 
-  const call = (who: SignedIn | undefined, method: "GET" | "POST" | "DELETE", url: string, payload?: unknown) =>
-    app.inject({ method, url, ...(who ? { headers: who.headers } : {}), ...(payload === undefined ? {} : { payload }) });
+  const call = (
+    who: SignedIn | undefined,
+    method: "GET" | "POST" | "DELETE",
+    url: string,
+    payload?: unknown,
+  ) =>
+    app.inject({
+      method,
+      url,
+      ...(who ? { headers: who.headers } : {}),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
 
   async function createAct(patientId = PATIENT, text = TEXT) {
     const response = await call(medecin, "POST", "/actes", {
@@ -47,13 +62,17 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       patient: { sex: "F", ageYears: 72 },
     });
     expect(response.statusCode).toBe(201);
-    return response.json() as { act: { id: string; pseudonym: string; status: string }; suggestions: { suggestions: { code: string }[] } };
+    return response.json() as {
+      act: { id: string; pseudonym: string; status: string };
+      suggestions: { suggestions: { code: string }[] };
+    };
   }
 
   async function waitAnchored(actId: string) {
     for (let attempt = 0; attempt < 60; attempt++) {
       const verification = (await call(auditeur, "GET", `/audit/${actId}/verify`)).json();
-      if (verification.entries.every((e: { anchor: { anchored: boolean } }) => e.anchor.anchored)) return verification;
+      if (verification.entries.every((e: { anchor: { anchored: boolean } }) => e.anchor.anchored))
+        return verification;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`act ${actId} not anchored in time`);
@@ -66,11 +85,24 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     expect(suggestions.suggestions.length).toBeGreaterThan(0);
     expect(suggestions.suggestions.slice(0, 5).map((s) => s.code)).toContain("NEKA020");
 
-    const tables = ["actes", "act_codes", "act_suggestions", "overrides", "audit_entries", "patient_keys", "validation_attempts"];
+    const tables = [
+      "actes",
+      "act_codes",
+      "act_suggestions",
+      "overrides",
+      "audit_entries",
+      "patient_keys",
+      "validation_attempts",
+    ];
     for (const table of tables) {
-      const dump = ((await runtime.database.db.execute(sql.raw(`select coalesce(string_agg(t::text, ' '), '') as d from ${table} t`))) as unknown as {
-        rows: { d: string }[];
-      }).rows[0]?.d ?? "";
+      const dump =
+        (
+          (await runtime.database.db.execute(
+            sql.raw(`select coalesce(string_agg(t::text, ' '), '') as d from ${table} t`),
+          )) as unknown as {
+            rows: { d: string }[];
+          }
+        ).rows[0]?.d ?? "";
       expect(dump, table).not.toContain(PATIENT);
       expect(dump.toLowerCase(), table).not.toContain("hanche");
       expect(dump.toLowerCase(), table).not.toContain("coxarthrose");
@@ -98,16 +130,24 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     const audited = (await call(auditeur, "GET", `/actes/${act.id}`)).json();
     expect(audited.text).toBeUndefined();
     const trail = (await call(auditeur, "GET", `/audit/${act.id}`)).json();
-    expect(trail.entries.map((e: { kind: string }) => e.kind)).toEqual(["act.created", "act.suggested", "act.viewed"]);
+    expect(trail.entries.map((e: { kind: string }) => e.kind)).toEqual([
+      "act.created",
+      "act.suggested",
+      "act.viewed",
+    ]);
     expect(trail.entries[2].actor.id).toBe(codeur.user.id);
   });
 
   it("validates: blocking rule findings → 422 with them, then a valid set is recorded once (409 after)", async () => {
     const { act } = await createAct();
-    const rejected = await call(codeur, "POST", `/validation/${act.id}`, { codes: [{ code: "NEKA020", activity: 1, phase: 0, modifiers: ["Q"] }] });
+    const rejected = await call(codeur, "POST", `/validation/${act.id}`, {
+      codes: [{ code: "NEKA020", activity: 1, phase: 0, modifiers: ["Q"] }],
+    });
     expect(rejected.statusCode).toBe(422);
     expect(rejected.headers["content-type"]).toMatch(/problem\+json/);
-    expect(rejected.json().validation.issues.some((i: { severity: string }) => i.severity === "blocking")).toBe(true);
+    expect(
+      rejected.json().validation.issues.some((i: { severity: string }) => i.severity === "blocking"),
+    ).toBe(true);
 
     const accepted = await call(codeur, "POST", `/validation/${act.id}`, {
       codes: [
@@ -122,7 +162,9 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       ["NEKA020", 459.8],
       ["NEKA020", 229.9],
     ]);
-    const again = await call(codeur, "POST", `/validation/${act.id}`, { codes: [{ code: "NEKA020", activity: 1, phase: 0 }] });
+    const again = await call(codeur, "POST", `/validation/${act.id}`, {
+      codes: [{ code: "NEKA020", activity: 1, phase: 0 }],
+    });
     expect(again.statusCode).toBe(409);
   });
 
@@ -144,7 +186,9 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().errors[0].field).toBe("body.justification");
-    const missing = await call(codeur, "POST", `/validation/${act.id}/override`, { codes: [{ code: "NEKA012", activity: 1, phase: 0 }] });
+    const missing = await call(codeur, "POST", `/validation/${act.id}/override`, {
+      codes: [{ code: "NEKA012", activity: 1, phase: 0 }],
+    });
     expect(missing.statusCode).toBe(400);
 
     const done = await call(codeur, "POST", `/validation/${act.id}/override`, {
@@ -155,9 +199,20 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     const body = done.json();
     expect(body.act.status).toBe("overridden");
     expect(body.signature.signature).toMatch(/^0x[0-9a-f]{130}$/);
-    const [stored] = ((await runtime.database.db.execute(sql`select signature, signer, decision_id, content_hash, nonce, deadline from overrides where act_id = ${act.id}`)) as unknown as {
-      rows: { signature: `0x${string}`; signer: `0x${string}`; decision_id: `0x${string}`; content_hash: `0x${string}`; nonce: string; deadline: string }[];
-    }).rows;
+    const [stored] = (
+      (await runtime.database.db.execute(
+        sql`select signature, signer, decision_id, content_hash, nonce, deadline from overrides where act_id = ${act.id}`,
+      )) as unknown as {
+        rows: {
+          signature: `0x${string}`;
+          signer: `0x${string}`;
+          decision_id: `0x${string}`;
+          content_hash: `0x${string}`;
+          nonce: string;
+          deadline: string;
+        }[];
+      }
+    ).rows;
     expect(stored).toBeDefined();
     const signer = runtime.workflow?.signer;
     expect(
@@ -177,13 +232,19 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
 
   it("anchors every audit entry; verify recomputes chain, leaves and proofs against the chain", async () => {
     const { act } = await createAct();
-    await call(codeur, "POST", `/validation/${act.id}`, { codes: [{ code: "NEKA020", activity: 1, phase: 0 }] });
+    await call(codeur, "POST", `/validation/${act.id}`, {
+      codes: [{ code: "NEKA020", activity: 1, phase: 0 }],
+    });
     const verification = await waitAnchored(act.id);
     expect(verification.verified).toBe(true);
     expect(verification.chain).toEqual({ ok: true, length: 3 });
     const trail = (await call(auditeur, "GET", `/audit/${act.id}`)).json();
     for (const entry of trail.entries) {
-      expect(entry.anchor).toMatchObject({ anchored: true, txHash: expect.stringMatching(/^0x/), blockNumber: expect.any(Number) });
+      expect(entry.anchor).toMatchObject({
+        anchored: true,
+        txHash: expect.stringMatching(/^0x/),
+        blockNumber: expect.any(Number),
+      });
       expect(entry.anchor.batchRoot).toMatch(/^0x[0-9a-f]{64}$/);
     }
   });

@@ -1,12 +1,14 @@
+import { ValidationResultSchema } from "@ccam/ccam";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type WorkflowMetrics, WorkflowMetricsSchema } from "../acts/metrics.js";
-import { AnchorProofSchema, FindingSchema, SuggestionResultSchema } from "../acts/ports.js";
+import { AnchorProofSchema, SuggestionResultSchema } from "../acts/ports.js";
 import {
   ActCreateSchema,
   ActFilterSchema,
   ActViewSchema,
   OverrideBodySchema,
+  SuggestionPreviewSchema,
   ValidationBodySchema,
 } from "../acts/schemas.js";
 import type { ActService } from "../acts/service.js";
@@ -16,28 +18,9 @@ import { requestContext } from "./context.js";
 const ActIdParams = z.object({ acteId: z.uuid() });
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
 
-const ValidationOutcomeSchema = z.object({
-  valid: z.boolean(),
-  version: z.string(),
-  issues: z.array(FindingSchema),
-  lines: z.array(
-    z.object({
-      code: z.string(),
-      activity: z.number().int(),
-      phase: z.number().int(),
-      modifiers: z.array(z.string()),
-      associationCode: z.string().nullable(),
-      baseAmount: z.number().nullable(),
-      rate: z.number(),
-      amount: z.number().nullable(),
-    }),
-  ),
-  total: z.number(),
-});
-
 const DecisionSchema = z.object({
   act: ActViewSchema,
-  validation: ValidationOutcomeSchema,
+  validation: ValidationResultSchema,
   signature: z.object({ signature: z.string(), signer: z.string() }).optional(),
 });
 
@@ -150,6 +133,20 @@ export const actRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => acts.suggestions(request.params.acteId, requestContext(request)),
+  );
+
+  app.post(
+    "/suggestions/preview",
+    {
+      config: { permission: "act:create" },
+      schema: {
+        tags: ["actes"],
+        summary: "Suggestions for a text being typed (nothing stored): same answer as GET /suggestions/{id}",
+        body: SuggestionPreviewSchema,
+        response: { 200: SuggestionResultSchema, ...problems, 422: ProblemSchema },
+      },
+    },
+    async (request) => acts.preview(request.body),
   );
 
   app.post(

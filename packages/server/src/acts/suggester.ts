@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import type { Referential } from "@ccam/ccam";
+import { type Coder, createCoder, DrizzleLearningStore, type LlmProvider } from "@ccam/coder";
+import type { Database } from "@ccam/db";
+import { HttpProblem } from "../problem.js";
+import type { ReferentialService } from "../services/referential-service.js";
+import type { SuggestInput, SuggestionEngine, SuggestionResult } from "./ports.js";
+
+/**
+ * The workflow's suggestion port over the offline coding agent: one coder per referential version (built on first
+ * use, its index cached in the data folder), all sharing one learning store in the database, so a correction made
+ * on any version's act improves every later suggestion of the site.
+ */
+export class CoderSuggestionEngine implements SuggestionEngine {
+  private readonly coders = new Map<string, Promise<Coder>>();
+  private readonly store: DrizzleLearningStore;
+  private learned = 0;
+  private llmState: { state: "off" | "ok" | "degraded"; detail: string | null };
+
+  constructor(
+    private readonly deps: {
+      db: Database;
+      referentials: ReferentialService;
+      dataDir: string;
+      llm?: LlmProvider | undefined;
+      llmBudgetMs?: number;
+    },
+  ) {
+    this.store = new DrizzleLearningStore(deps.db);
+    this.llmState = deps.llm
+      ? { state: "ok", detail: "configured; no suggestion yet" }
+      : { state: "off", detail: "offline engine only (CCAM_LLM_BASE_URL not set)" };
+  }
+
+  /** The optional re-ranker as last seen: a suggestion that fell back to the offline order marks it degraded. */
+  llmStatus(): { state: "off" | "ok" | "degraded"; detail: string | null } {
+    return this.llmState;
+  }
+
+  /** Builds (or loads from cache) the coder of the version in force at `date`, or of the latest version. */
+  warm(date?: string): Promise<Coder> | undefined {
+    const referential = date ? this.deps.referentials.atDate(date) : this.deps.referentials.versions[0];
+    return referential && this.coderFor(referential);
+  }
+
+  async suggest(input: SuggestInput): Promise<SuggestionResult> {
+    const referential = this.deps.referentials.atDate(input.date);
+    if (!referential) {
+      throw new HttpProblem(
+        422,
+        "Aucune version CCAM applicable",
+        `No imported CCAM version was in force on ${input.date}.`,
+        [{ field: "body.performedAt", message: "no CCAM version in force at this date" }],
+      );
+    }
+    const coder = await this.coderFor(referential);
+    const result = await coder.suggest({
+      text: input.text,
+      date: input.date,
+      site: input.site,
+      ...(input.specialty ? { specialty: input.specialty } : {}),
+      ...(input.patient ? { patient: input.patient } : {}),
+    });
+    if (this.deps.llm && result.suggestions.length > 1) {
+      this.llmState =
+        result.engine === "offline+llm"
+          ? { state: "ok", detail: `last re-ranking at ${new Date().toISOString()}` }
+          : { state: "degraded", detail: "last call failed or exceeded its budget: offline order served" };
+    }
+    return result;
+  }
+
+  async learn(signal: Parameters<SuggestionEngine["learn"]>[0]): Promise<void> {
+    const coder = await this.warm();
+    if (!coder) return;
+    await coder.learn(signal);
+    this.learned++;
+  }
+
+  generation(): number {
+    return this.learned;
+  }
+
+  private coderFor(referential: Referential): Promise<Coder> {
+    const key = referential.version.version;
+    let coder = this.coders.get(key);
+    if (!coder) {
+      coder = createCoder({
+        referential,
+        learningStore: this.store,
+        cacheDir: join(this.deps.dataDir, "coder-index"),
+        ...(this.deps.llm ? { llm: this.deps.llm } : {}),
+        ...(this.deps.llmBudgetMs ? { llmBudgetMs: this.deps.llmBudgetMs } : {}),
+      });
+      // A failed build must not stay cached: the next request tries again.
+      coder.catch(() => this.coders.delete(key));
+      this.coders.set(key, coder);
+    }
+    return coder;
+  }
+}
