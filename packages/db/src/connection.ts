@@ -58,7 +58,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // Checked first: a restricted application role may use the schema without the right to create one.
+      const found = await admin.query("select 1 from pg_namespace where nspname = $1", [schema]);
+      if (found.rowCount === 0) await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } finally {
       await admin.end();
     }

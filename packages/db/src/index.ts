@@ -15,4 +15,5 @@ export {
   openDatabase,
 } from "./connection.js";
 export { type MigrationSet, migrate } from "./migrate.js";
+export { applicationRoleGrants } from "./roles.js";
 export { openTestDatabase } from "./testing.js";

@@ -11,6 +11,11 @@ export interface MigrationSet {
   module: string;
   /** Absolute path of the drizzle-kit output folder. */
   folder: string;
+  /**
+   * Tables the application may only INSERT into and SELECT from (audit trails): on PostgreSQL the application
+   * role is refused UPDATE, DELETE and TRUNCATE on them (see `applicationRoleGrants`).
+   */
+  appendOnly?: readonly string[];
 }
 
 export async function migrate(handle: DatabaseHandle, sets: readonly MigrationSet[]): Promise<void> {

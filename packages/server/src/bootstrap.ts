@@ -43,7 +43,7 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
     schema: config.databaseSchema,
   });
   try {
-    await migrate(database, allMigrations);
+    if (config.migrateOnStart) await migrate(database, allMigrations);
     const referentials = await ReferentialService.load(new ReferentialStore(database.db));
     const identity = new IdentityService(database.db, config);
     const ledger = options.ledger ? await createLedger(config.ledger, database.db) : undefined;

@@ -50,6 +50,8 @@ export const EnvSchema = z
     CCAM_SOURCE_DIR: z.string().min(1).optional(),
     CCAM_NOMENSLAND_DIR: z.string().min(1).optional(),
     CCAM_IMPORT_ON_START: booleanFlag.default(true),
+    /** Apply pending migrations at start; false when the app connects as a restricted role (`ccam db grant`). */
+    CCAM_MIGRATE_ON_START: booleanFlag.default(true),
     CCAM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     CCAM_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     /** Browser origins allowed to call the API (comma-separated); unset = no cross-origin access. */
@@ -143,6 +145,7 @@ export interface Config {
   /** ATIH tables used to enrich the import; optional. */
   nomenslandDir: string;
   importOnStart: boolean;
+  migrateOnStart: boolean;
   logLevel: Env["CCAM_LOG_LEVEL"];
   bodyLimit: number;
   corsOrigins: string[];
@@ -211,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceDir: resolve(e.CCAM_SOURCE_DIR ?? `${shared}/ccam/ameli`),
     nomenslandDir: resolve(e.CCAM_NOMENSLAND_DIR ?? `${shared}/ccam/nomensland`),
     importOnStart: e.CCAM_IMPORT_ON_START,
+    migrateOnStart: e.CCAM_MIGRATE_ON_START,
     logLevel: e.CCAM_LOG_LEVEL,
     bodyLimit: e.CCAM_BODY_LIMIT_BYTES,
     corsOrigins: e.CCAM_CORS_ORIGINS,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerBackupCommands } from "./backup.js";
 import { registerCoderCommands } from "./coder.js";
+import { registerDatabaseCommands } from "./database.js";
 import { registerReferentialCommands } from "./referential.js";
 import { registerRulesCommands } from "./rules.js";
 import { registerVerifyCommands } from "./verify.js";
@@ -12,4 +13,5 @@ export const commandModules: ((program: Command) => void)[] = [
   registerVerifyCommands,
   registerCoderCommands,
   registerBackupCommands,
+  registerDatabaseCommands,
 ];

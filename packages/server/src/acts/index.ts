@@ -5,4 +5,6 @@ import type { MigrationSet } from "@ccam/db";
 export const actsMigrations: MigrationSet = {
   module: "acts",
   folder: fileURLToPath(new URL("../../drizzle-acts", import.meta.url)),
+  // The per-act hash chains: rows are appended, never changed (erasure appends a patient.erased entry).
+  appendOnly: ["audit_entries"],
 };

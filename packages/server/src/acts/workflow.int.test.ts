@@ -300,6 +300,46 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     expect(response.json().errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
+  it("runs the same flow over a real listening socket: create, validate, audit verified on chain", async () => {
+    const server = await buildApp(runtime, { logger: false });
+    const address = await server.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const send = async (method: string, path: string, body?: unknown, who = codeur) => {
+        const response = await fetch(`${address}${path}`, {
+          method,
+          headers: { ...who.headers, ...(body ? { "content-type": "application/json" } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        // biome-ignore lint/suspicious/noExplicitAny: test reads JSON answers loosely
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      const created = await send("POST", "/actes", {
+        patientId: "IPP-SOCKET-1",
+        performedAt: "2026-03-03",
+        text: "Cholécystectomie par cœlioscopie",
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.act.id as string;
+      expect(created.body.suggestions.suggestions[0].code).toBe("HMFC004");
+      const validated = await send("POST", `/validation/${id}`, {
+        codes: [{ code: "HMFC004", activity: 1, phase: 0 }],
+      });
+      expect(validated.status).toBe(200);
+      expect(validated.body.act.status).toBe("validated");
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const verification = await send("GET", `/audit/${id}/verify`, undefined, auditeur);
+        if (verification.body.entries.every((e: { anchor: { anchored: boolean } }) => e.anchor.anchored)) {
+          expect(verification.body.verified).toBe(true);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new Error(`act ${id} not anchored in time`);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("answers 404 for an unknown act and 401 without a token", async () => {
     expect((await call(codeur, "GET", "/actes/00000000-0000-4000-8000-000000000000")).statusCode).toBe(404);
     expect((await call(undefined, "GET", "/actes")).statusCode).toBe(401);
