@@ -1,5 +1,6 @@
-import { Alert, Group } from "@mantine/core";
+import { Alert, Group, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { useAuth } from "../api/auth";
 import { api } from "../api/client";
 import type { Readiness, WorkflowMetrics } from "../api/types";
@@ -23,45 +24,48 @@ export function StatusBanners() {
   return (
     <Group gap="xs" grow preventGrowOverflow={false} wrap="wrap" data-testid="status-banners">
       {ready.isError && (
-        <Alert color="red" variant="light" p="xs" title="Serveur injoignable">
-          L'état du service ne peut pas être lu.
-        </Alert>
+        <Banner color="red" title="Serveur injoignable">
+          l'état du service ne peut pas être lu.
+        </Banner>
       )}
       {checks && !checks.database.ok && (
-        <Alert color="red" variant="light" p="xs" title="Base de données indisponible">
+        <Banner color="red" title="Base de données indisponible">
           {checks.database.detail}
-        </Alert>
+        </Banner>
       )}
       {checks && !checks.referential.ok && (
-        <Alert color="red" variant="light" p="xs" title="Référentiel CCAM absent">
-          Aucune version CCAM n'est importée : déposez l'export officiel dans CCAM_SOURCE_DIR et redémarrez
-          (ou
+        <Banner color="red" title="Référentiel CCAM absent">
+          aucune version importée : déposez l'export officiel dans CCAM_SOURCE_DIR et redémarrez (ou
           <span className="mono"> npx ccam import FICHIER</span>).
-        </Alert>
+        </Banner>
       )}
       {checks?.chain && !checks.chain.ok && (
-        <Alert
-          color="orange"
-          variant="light"
-          p="xs"
-          title="Chaîne indisponible : décisions en file d'attente"
-        >
-          Les décisions sont enregistrées et seront ancrées dès le retour de la chaîne. {checks.chain.detail}
-        </Alert>
+        <Banner color="orange" title="Chaîne indisponible : décisions en file d'attente">
+          elles sont enregistrées et seront ancrées au retour de la chaîne. {checks.chain.detail}
+        </Banner>
       )}
       {llm && llm.state !== "ok" && (
-        <Alert
-          color={llm.state === "off" ? "gray" : "orange"}
-          variant="light"
-          p="xs"
-          title={llmTitle(llm.state)}
-        >
+        <Banner color={llm.state === "off" ? "gray" : "orange"} title={llmTitle(llm.state)}>
           {llm.state === "off"
-            ? "Les suggestions viennent du moteur hors ligne (aucun LLM configuré)."
-            : "Le LLM ne répond pas : l'ordre du moteur hors ligne est servi."}
-        </Alert>
+            ? "suggestions du moteur hors ligne (aucun LLM configuré)."
+            : "le LLM ne répond pas : l'ordre du moteur hors ligne est servi."}
+        </Banner>
       )}
     </Group>
+  );
+}
+
+/** One line per degraded state: dense, but impossible to miss. */
+function Banner({ color, title, children }: { color: string; title: string; children: ReactNode }) {
+  return (
+    <Alert color={color} variant="light" py={4} px="xs" role="status" data-testid="degraded">
+      <Text size="xs">
+        <Text span fw={700} size="xs">
+          {title}
+        </Text>{" "}
+        — {children}
+      </Text>
+    </Alert>
   );
 }
 

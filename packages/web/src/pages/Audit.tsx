@@ -26,7 +26,6 @@ import {
   type Verification,
 } from "../api/types";
 import { eventLabel, formatDateTime, shortHash } from "../lib/format";
-import { justificationPdf } from "../lib/justification-pdf";
 import { useAct } from "./Suggestions";
 import { WorklistPage } from "./Worklist";
 
@@ -96,8 +95,10 @@ export function AuditPage() {
             size="sm"
             variant="default"
             disabled={!act.data}
-            onClick={() => {
+            onClick={async () => {
               if (!act.data || !trail.data) return;
+              // The PDF library is loaded on first export only.
+              const { justificationPdf } = await import("../lib/justification-pdf");
               justificationPdf(act.data, trail.data, verify.data).save(`justification-${id}.pdf`);
             }}
           >

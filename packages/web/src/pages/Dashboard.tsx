@@ -43,8 +43,17 @@ export const useMetrics = (enabled: boolean) =>
     refetchInterval: 15_000,
   });
 
+/** The last `days` days, zero-filled, oldest first, labelled DD/MM. */
+export function lastDays(perDay: { day: string; acts: number }[], days: number, now = new Date()) {
+  const counts = new Map(perDay.map((d) => [d.day, d.acts]));
+  return Array.from({ length: days }, (_, index) => {
+    const day = new Date(now.getTime() - (days - 1 - index) * 86_400_000).toISOString().slice(0, 10);
+    return { jour: day.slice(5).split("-").reverse().join("/"), actes: counts.get(day) ?? 0 };
+  });
+}
+
 const ANCHOR_LABELS = { ok: "Opérationnel", degraded: "Dégradé", disabled: "Désactivé" } as const;
-const LLM_LABELS = { ok: "Actif", degraded: "Dégradé", off: "Désactivé (hors ligne)" } as const;
+const LLM_LABELS = { ok: "Actif", degraded: "Dégradé", off: "Désactivé" } as const;
 
 /** Acts per day, acceptance / override / rejection rates, latency, anchoring lag, alerts; refreshed every 15 s. */
 export function DashboardPage() {
@@ -89,8 +98,13 @@ export function DashboardPage() {
         </Text>
       </Group>
       {m?.alerts.map((alert) => (
-        <Alert key={alert.kind} color="orange" variant="light" p="xs" title="Alerte" data-testid="alert">
-          {alert.message}
+        <Alert key={alert.kind} color="orange" variant="light" py={4} px="xs" data-testid="alert">
+          <Text size="xs">
+            <Text span fw={700} size="xs">
+              Alerte
+            </Text>{" "}
+            — {alert.message}
+          </Text>
         </Alert>
       ))}
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="xs">
@@ -115,7 +129,7 @@ export function DashboardPage() {
           label="Rejets"
           value={formatPercent(m?.rejectionRate)}
           hint="validations bloquées par les règles"
-          color="red.8"
+          color={m?.rejectionRate ? "red.8" : undefined}
         />
         <Stat
           label="Latence"
