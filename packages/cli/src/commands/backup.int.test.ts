@@ -18,6 +18,14 @@ import { readBackup, runBackup, runRestore } from "./backup.js";
 const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? "../shared");
 const url = process.env.DATABASE_URL;
 const LEAVES = 20;
+/** The act created through the workflow adds its audit entries: created, suggested, validated. */
+const ACT_LEAVES = 3;
+const auditor = {
+  actor: { id: "backup-test", roles: ["auditeur"] },
+  requestId: null,
+  seesAllActs: true,
+  readsClinicalText: false,
+};
 const payload = (i: number) => ({
   actId: `act-${i}`,
   code: "YYYY010",
@@ -57,7 +65,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
 
 const fullyAnchored = (ledger: Ledger) => async () => {
   const status = await ledger.status();
-  return status.state === "ok" && status.anchoredSize === LEAVES && status.queueDepth === 0;
+  return status.state === "ok" && status.anchoredSize === LEAVES + ACT_LEAVES && status.queueDepth === 0;
 };
 
 afterAll(async () => {
@@ -74,6 +82,7 @@ describe(`ccam backup / restore (${url ? "PostgreSQL" : "PGlite"}, embedded chai
   let restoredConfig: Config;
   let backupDir: string;
   let anchoredBefore: { size: number; root: string; blockNumber: number | undefined; address: string };
+  let actId: string;
 
   beforeAll(async () => {
     original = configFor(tempDir("ccam-backup-src-"));
@@ -86,6 +95,22 @@ describe(`ccam backup / restore (${url ? "PostgreSQL" : "PGlite"}, embedded chai
             await enqueueLeaf(tx, { kind: "decision", payload: payload(i) });
         });
       }
+      // And one real act, validated through the workflow, whose whole audit trail must verify after restore.
+      await runtime.referentials.importFile(join(SHARED, "ccam/ameli/CCAM_V81_2026-01-01.csv"));
+      const acts = runtime.workflow?.acts;
+      if (!acts) throw new Error("the workflow is assembled with the ledger");
+      const ctx = { ...auditor, actor: { id: "coder-1", roles: ["codeur"] }, readsClinicalText: true };
+      const created = await acts.create(
+        {
+          patientId: "IPP-BACKUP-1",
+          performedAt: "2026-03-02T08:00:00.000Z",
+          text: "PTH droite",
+          consent: true,
+        },
+        ctx,
+      );
+      actId = created.act.id;
+      await acts.validate(actId, [{ code: "NEKA020", activity: 1, phase: 0 }], ctx);
       ledger.worker.notify();
       await until(fullyAnchored(ledger));
       const registry = await ledger.registry();
@@ -119,7 +144,7 @@ describe(`ccam backup / restore (${url ? "PostgreSQL" : "PGlite"}, embedded chai
       false,
     );
     expect(manifest.database.tables.merkle_leaves ?? manifest.database.tables["public.merkle_leaves"]).toBe(
-      LEAVES,
+      LEAVES + ACT_LEAVES,
     );
     expect(statSync(backupDir).mode & 0o777).toBe(0o700);
     expect(readBackup(backupDir)).toEqual(manifest);
@@ -184,6 +209,11 @@ describe(`ccam backup / restore (${url ? "PostgreSQL" : "PGlite"}, embedded chai
       }
       // A payload that was not committed does not verify: the check can fail.
       expect((await ledger.verify(1, payload(99))).valid).toBe(false);
+      // The act's whole trail (hash chain, each leaf, each proof, each root on chain) verifies as before.
+      const verification = await runtime.workflow?.acts.verify(actId, auditor);
+      expect(verification?.differences).toEqual([]);
+      expect(verification).toMatchObject({ verified: true, chain: { ok: true, length: ACT_LEAVES } });
+      expect(verification?.entries.every((e) => e.anchor.anchored && e.anchor.ok)).toBe(true);
     } finally {
       await runtime?.close();
     }
