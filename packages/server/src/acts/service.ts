@@ -601,6 +601,9 @@ export class ActService {
 
   /** Appends an event to the act's hash chain and queues it for anchoring, inside the caller's transaction. */
   private async audit(tx: Database, actId: string, ctx: RequestContext, event: AuditEvent): Promise<void> {
+    // Appends to one act's chain are serialised on the act's row: two readers of the same act on PostgreSQL
+    // would otherwise both extend the same last entry and the second would fail on (act_id, position).
+    await tx.select({ id: t.acts.id }).from(t.acts).where(eq(t.acts.id, actId)).for("update");
     const [previous] = await tx
       .select({ position: t.auditEntries.position, entryHash: t.auditEntries.entryHash })
       .from(t.auditEntries)

@@ -168,6 +168,20 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     expect(again.statusCode).toBe(409);
   });
 
+  it("records concurrent readings of one act as one unbroken chain (no lost or clashing entry)", async () => {
+    const { act } = await createAct("IPP-2026-000555");
+    const reads = await Promise.all(Array.from({ length: 8 }, () => call(codeur, "GET", `/actes/${act.id}`)));
+    expect(reads.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    const trail = (await call(auditeur, "GET", `/audit/${act.id}`)).json();
+    expect(trail.entries.map((e: { position: number }) => e.position)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
+    expect((await call(auditeur, "GET", `/audit/${act.id}/verify`)).json().chain).toEqual({
+      ok: true,
+      length: 10,
+    });
+  });
+
   it("serialises concurrent validations of one act: one wins, the other gets 409", async () => {
     const { act } = await createAct();
     const body = { codes: [{ code: "NEKA020", activity: 1, phase: 0 }] };
