@@ -25,6 +25,7 @@ export {
 } from "./config.js";
 export { type CanonicalValue, canonicalJson, computeLeafHash } from "./leaf.js";
 export {
+  type CreateLedgerOptions,
   createLedger,
   LeafNotFoundError,
   type LeafStatus,

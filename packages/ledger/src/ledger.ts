@@ -92,13 +92,30 @@ export interface Ledger {
 
 const hex = (value: string): Hex => `0x${value}`;
 
+export interface CreateLedgerOptions {
+  /** Start the worker's background rounds (default true); false leaves them to the caller (`worker.runOnce()`). */
+  start?: boolean;
+  /**
+   * `inprocess` (default): this process anchors. `external`: another process (`worker.js`) anchors from the same
+   * database; this one only enqueues, proves and verifies. Its worker never runs, and `status()` reports the
+   * chain as this process reaches it (a cheap read of the registry, at most once per second) instead of the
+   * state of a worker that does not run here.
+   */
+  anchoring?: "inprocess" | "external";
+}
+
+/** How long `status()` reuses a chain probe in `external` anchoring (readiness and scrapes call it often). */
+const PROBE_TTL_MS = 1000;
+const PROBE_TIMEOUT_MS = 1500;
+
 /** Opens the ledger on `db` (migrated with `ledgerMigrations`) and starts its worker unless `start: false`. */
 export async function createLedger(
   input: LedgerConfigInput,
   db: Database,
-  options: { start?: boolean } = {},
+  options: CreateLedgerOptions = {},
 ): Promise<Ledger> {
   const config = LedgerConfigSchema.parse(input);
+  const external = options.anchoring === "external";
   let node: EmbeddedNode | undefined;
   let chain: ChainAccess | null = null;
   if (config.mode === "embedded") {
@@ -132,9 +149,37 @@ export async function createLedger(
   const worker = new AnchoringWorker(db, chain, config);
   const store = worker.store;
   await store.ensureState();
-  if (options.start ?? true) worker.start();
+  if (!external && (options.start ?? true)) worker.start();
 
   const registry = (): Promise<Registry> => worker.connectRegistry();
+
+  // External anchoring: the chain as this process sees it (it still needs it to verify and to sign overrides).
+  let probe: { at: number; health: Promise<{ state: WorkerState; lastError: string | null }> } | undefined;
+  const probeChain = (): Promise<{ state: WorkerState; lastError: string | null }> => {
+    if (!chain) return Promise.resolve({ state: "disabled", lastError: null });
+    if (probe && Date.now() - probe.at < PROBE_TTL_MS) return probe.health;
+    let timer: NodeJS.Timeout | undefined;
+    const health = Promise.race([
+      registry().then((r) => r.latestHead()),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
+          PROBE_TIMEOUT_MS,
+        );
+      }),
+    ]).then(
+      () => ({ state: "ok" as const, lastError: null }),
+      (error: unknown) => ({
+        state: "degraded" as const,
+        lastError: `chain unreachable from this instance (anchoring runs in another process): ${
+          error instanceof Error ? error.message.split("\n")[0] : String(error)
+        }`,
+      }),
+    );
+    void health.finally(() => clearTimeout(timer));
+    probe = { at: Date.now(), health };
+    return health;
+  };
 
   const anchoredHead = async (seq: number) => {
     const entry = await store.outboxEntry(seq);
@@ -166,12 +211,12 @@ export async function createLedger(
     },
 
     async status() {
-      const [backlog, latest, anchored] = await Promise.all([
+      const [backlog, latest, anchored, health] = await Promise.all([
         store.backlog(),
         store.latestHead(),
         store.latestHead("anchored"),
+        external ? probeChain() : worker.status,
       ]);
-      const health = worker.status;
       const connected = worker.currentRegistry;
       return {
         mode: config.mode,

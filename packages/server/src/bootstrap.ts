@@ -7,9 +7,11 @@ import { createLedger, type Ledger, ledgerMigrations } from "@ccam/ledger";
 import { actsMigrations } from "./acts/index.js";
 import { CoderSuggestionEngine } from "./acts/suggester.js";
 import { createWorkflow, type Workflow } from "./acts/workflow.js";
+import { createCache, type SharedCache } from "./cache/index.js";
 import type { Config } from "./config.js";
 import { identityMigrations } from "./identity/index.js";
 import { IdentityService } from "./identity/service.js";
+import { Metrics } from "./observability/metrics.js";
 import { ReferentialService } from "./services/referential-service.js";
 
 /** Every module's migrations, in dependency order. */
@@ -32,6 +34,13 @@ export interface Runtime {
   workflow: Workflow | undefined;
   /** The coding agent behind the workflow's suggestions. */
   suggester: CoderSuggestionEngine | undefined;
+  /** The suggestion cache (Redis when REDIS_URL is set, in memory otherwise): present with the workflow. */
+  cache: SharedCache | undefined;
+  /**
+   * The process's Prometheus metrics, fed by the workflow (suggestion latency, cache hits, acts by status, LLM):
+   * pass it to `buildApp(runtime, { metrics: runtime.metrics })` so `/metrics` exposes them.
+   */
+  metrics: Metrics | undefined;
   close(): Promise<void>;
 }
 
@@ -46,7 +55,22 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
     if (config.migrateOnStart) await migrate(database, allMigrations);
     const referentials = await ReferentialService.load(new ReferentialStore(database.db));
     const identity = new IdentityService(database.db, config);
-    const ledger = options.ledger ? await createLedger(config.ledger, database.db) : undefined;
+    const ledger = options.ledger
+      ? await createLedger(config.ledger, database.db, {
+          anchoring: config.ledgerWorker === "off" ? "external" : "inprocess",
+        })
+      : undefined;
+    const metrics = ledger && new Metrics();
+    const cache =
+      ledger &&
+      createCache(config.redisUrl, {
+        prefix: `ccam:${config.databaseSchema ?? "public"}`,
+        onStateChange: (state, detail) =>
+          // One line per change, not per retry; /readyz and ccam_cache_up report the state too.
+          console.error(
+            JSON.stringify({ level: state === "down" ? 40 : 30, msg: `suggestion cache ${state}`, detail }),
+          ),
+      });
     const suggester =
       ledger &&
       new CoderSuggestionEngine({
@@ -55,6 +79,7 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
         dataDir: config.dataDir,
         llm: config.llm && new OpenAiCompatibleProvider(config.llm),
         llmBudgetMs: config.llm?.budgetMs,
+        metrics,
       });
     const workflow =
       ledger &&
@@ -67,7 +92,12 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
         suggester,
         validator: referentials,
         llmStatus: () => suggester.llmStatus(),
+        cache,
+        cacheMetrics: metrics,
       });
+    if (metrics && workflow && suggester) {
+      metrics.provide({ actsByStatus: () => workflow.actsByStatus(), llm: () => suggester.llmStatus() });
+    }
     return {
       config,
       database,
@@ -76,8 +106,11 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
       ledger,
       workflow,
       suggester,
+      cache,
+      metrics,
       close: async () => {
         await ledger?.close();
+        await cache?.close();
         await database.close();
       },
     };

@@ -102,6 +102,11 @@ export const EnvSchema = z
     CCAM_CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
     CCAM_LEDGER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
     CCAM_LEDGER_BATCH_MAX_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+    /**
+     * `inprocess`: this API process anchors the ledger; `off`: it only enqueues, and a separate worker process
+     * (`node packages/server/dist/worker.js`, which always anchors) does it. `off` needs a shared chain (rpc).
+     */
+    CCAM_LEDGER_WORKER: z.enum(["inprocess", "off"]).default("inprocess"),
     /** Optional re-ranker: any OpenAI-compatible chat API (Ollama, vLLM, Mistral, OpenAI); unset = offline only. */
     CCAM_LLM_BASE_URL: z.url().optional(),
     CCAM_LLM_MODEL: z.string().min(1).optional(),
@@ -121,6 +126,15 @@ export const EnvSchema = z
         code: "custom",
         path: [missing],
         message: "CCAM_LLM_BASE_URL and CCAM_LLM_MODEL go together",
+      });
+    }
+    const ledgerMode = env.CCAM_LEDGER_MODE ?? (env.CCAM_CHAIN_RPC_URL ? "rpc" : "embedded");
+    if (env.CCAM_LEDGER_WORKER === "off" && ledgerMode === "embedded") {
+      context.addIssue({
+        code: "custom",
+        path: ["CCAM_LEDGER_WORKER"],
+        message:
+          "off needs a chain shared with the worker process (CCAM_LEDGER_MODE=rpc): the embedded chain belongs to one process",
       });
     }
     const oidc = ["CCAM_OIDC_ISSUER", "CCAM_OIDC_CLIENT_ID", "CCAM_OIDC_REDIRECT_URI"] as const;
@@ -152,6 +166,8 @@ export interface Config {
   identity: IdentityConfig;
   keys: { pseudonymKeys: string | undefined; masterKeys: string | undefined; signerKey: string | undefined };
   ledger: LedgerConfigInput;
+  /** Whether this process runs the anchoring worker (`off`: a separate worker process does). */
+  ledgerWorker: Env["CCAM_LEDGER_WORKER"];
   /** The optional LLM re-ranker; undefined = offline engine only. */
   llm: { baseURL: string; model: string; apiKey: string | undefined; budgetMs: number } | undefined;
   site: string;
@@ -233,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchMaxDelayMs: e.CCAM_LEDGER_BATCH_MAX_DELAY_MS,
       dataDir: resolve(e.CCAM_DATA_DIR),
     },
+    ledgerWorker: e.CCAM_LEDGER_WORKER,
     llm:
       e.CCAM_LLM_BASE_URL && e.CCAM_LLM_MODEL
         ? {

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "./config.js";
 async function main(): Promise<void> {
   const config = loadConfig();
   const runtime = await openRuntime(config, { ledger: true });
-  const app = await buildApp(runtime);
+  const app = await buildApp(runtime, runtime.metrics ? { metrics: runtime.metrics } : {});
   const log = app.log;
   log.info({ database: runtime.database.kind, location: runtime.database.location }, "database ready");
   const admin = await runtime.identity.ensureFirstAdmin();
@@ -50,7 +50,9 @@ async function main(): Promise<void> {
         mode: ledgerStatus.mode,
         state: ledgerStatus.state,
         chain: ledgerStatus.chain,
+        anchoring: config.ledgerWorker === "off" ? "separate worker process" : "in this process",
       },
+      cache: runtime.cache?.kind,
     },
     "ledger started",
   );

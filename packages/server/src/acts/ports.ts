@@ -13,8 +13,11 @@ export interface SuggestionEngine {
     site: string;
     at: string;
   }): Promise<void>;
-  /** Changes whenever learned priors change, so cached suggestions are recomputed. */
-  generation(): number;
+  /**
+   * Changes whenever learned priors change, on any instance (read from the shared store), so cached
+   * suggestions are recomputed everywhere after a correction learned anywhere.
+   */
+  generation(): Promise<number>;
 }
 
 export interface SuggestInput {

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { ReferentialCatalog, ValidationResult } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { MemoryCache, type SharedCache } from "../cache/index.js";
 import { HttpProblem } from "../problem.js";
 import {
   type AuditActor,
@@ -62,13 +63,23 @@ export interface ActServiceDeps {
   anchors: AnchorLog;
   signer: OverrideSigner;
   site: string;
+  /** Computed suggestions by act, referential version and learning generation (Redis when shared). */
+  cache?: SharedCache | undefined;
+  /** Hit/miss counters of that cache. */
+  cacheMetrics?: { cacheHit(name: string): void; cacheMiss(name: string): void } | undefined;
 }
+
+/** How long a computed suggestion stays cached (a new generation or version makes it unreachable sooner). */
+const SUGGESTION_TTL_SECONDS = 3600;
+const SUGGESTION_CACHE = "suggestions";
 
 /** The act workflow: creation, suggestions, validation, override, audit trail and verification, erasure. */
 export class ActService {
-  private readonly suggestionCache = new Map<string, SuggestionResult>();
+  private readonly cache: SharedCache;
 
-  constructor(private readonly deps: ActServiceDeps) {}
+  constructor(private readonly deps: ActServiceDeps) {
+    this.cache = deps.cache ?? new MemoryCache();
+  }
 
   async create(
     input: ActCreate,
@@ -365,7 +376,7 @@ export class ActService {
         site: this.deps.site,
         at: new Date().toISOString(),
       });
-      this.suggestionCache.clear();
+      // No cache to clear: the learning generation grew, so every instance's cached suggestions are unreachable.
     }
     const act = await this.get(id, { ...ctx, readsClinicalText: false });
     return {
@@ -523,18 +534,26 @@ export class ActService {
 
   // ——— internals ———
 
+  /**
+   * Suggestions for an act, through the shared cache. The key holds the referential version and the learning
+   * generation read *before* computing: a correction learned meanwhile (here or on another instance) moves the
+   * generation on, so a result computed from older priors is never served under the newer one.
+   */
   private async suggest(
     actId: string,
     input: Omit<Parameters<SuggestionEngine["suggest"]>[0], "site">,
   ): Promise<SuggestionResult> {
     const referential = this.deps.referentials().atDate(input.date);
-    const key = `${actId}|${referential?.version.version ?? "-"}|${this.deps.suggester.generation()}`;
-    const cached = this.suggestionCache.get(key);
-    if (cached) return cached;
+    const generation = await this.deps.suggester.generation();
+    const key = `${SUGGESTION_CACHE}:${actId}|${referential?.version.version ?? "-"}|${generation}`;
+    const cached = await this.cache.get(key);
+    if (cached !== undefined) {
+      this.deps.cacheMetrics?.cacheHit(SUGGESTION_CACHE);
+      return JSON.parse(cached) as SuggestionResult;
+    }
+    this.deps.cacheMetrics?.cacheMiss(SUGGESTION_CACHE);
     const result = await this.deps.suggester.suggest({ ...input, site: this.deps.site });
-    if (this.suggestionCache.size >= 1000)
-      this.suggestionCache.delete(this.suggestionCache.keys().next().value as string);
-    this.suggestionCache.set(key, result);
+    await this.cache.set(key, JSON.stringify(result), SUGGESTION_TTL_SECONDS);
     return result;
   }
 

@@ -1,20 +1,25 @@
 import { join } from "node:path";
 import type { Referential } from "@ccam/ccam";
-import { type Coder, createCoder, DrizzleLearningStore, type LlmProvider } from "@ccam/coder";
+import { type Coder, coderTables, createCoder, DrizzleLearningStore, type LlmProvider } from "@ccam/coder";
 import type { Database } from "@ccam/db";
+import { sql } from "drizzle-orm";
 import { HttpProblem } from "../problem.js";
 import type { ReferentialService } from "../services/referential-service.js";
 import type { SuggestInput, SuggestionEngine, SuggestionResult } from "./ports.js";
 
+/** Where suggestion timings go (the process's Prometheus metrics). */
+export interface SuggestionMetrics {
+  observeSuggestion(seconds: number, engine: string): void;
+}
+
 /**
  * The workflow's suggestion port over the offline coding agent: one coder per referential version (built on first
  * use, its index cached in the data folder), all sharing one learning store in the database, so a correction made
- * on any version's act improves every later suggestion of the site.
+ * on any version's act (on any instance) improves every later suggestion of the site.
  */
 export class CoderSuggestionEngine implements SuggestionEngine {
   private readonly coders = new Map<string, Promise<Coder>>();
   private readonly store: DrizzleLearningStore;
-  private learned = 0;
   private llmState: { state: "off" | "ok" | "degraded"; detail: string | null };
 
   constructor(
@@ -24,6 +29,7 @@ export class CoderSuggestionEngine implements SuggestionEngine {
       dataDir: string;
       llm?: LlmProvider | undefined;
       llmBudgetMs?: number;
+      metrics?: SuggestionMetrics | undefined;
     },
   ) {
     this.store = new DrizzleLearningStore(deps.db);
@@ -54,6 +60,7 @@ export class CoderSuggestionEngine implements SuggestionEngine {
       );
     }
     const coder = await this.coderFor(referential);
+    const started = performance.now();
     const result = await coder.suggest({
       text: input.text,
       date: input.date,
@@ -61,6 +68,7 @@ export class CoderSuggestionEngine implements SuggestionEngine {
       ...(input.specialty ? { specialty: input.specialty } : {}),
       ...(input.patient ? { patient: input.patient } : {}),
     });
+    this.deps.metrics?.observeSuggestion((performance.now() - started) / 1000, result.engine);
     if (this.deps.llm && result.suggestions.length > 1) {
       this.llmState =
         result.engine === "offline+llm"
@@ -74,11 +82,18 @@ export class CoderSuggestionEngine implements SuggestionEngine {
     const coder = await this.warm();
     if (!coder) return;
     await coder.learn(signal);
-    this.learned++;
   }
 
-  generation(): number {
-    return this.learned;
+  /**
+   * The learning table's highest id: it grows with every correction recorded by any instance sharing the
+   * database, so it is the generation of the learned priors (one primary-key index probe per call).
+   */
+  async generation(): Promise<number> {
+    const { coderLearningEvents } = coderTables;
+    const [row] = await this.deps.db
+      .select({ id: sql<number>`coalesce(max(${coderLearningEvents.id}), 0)` })
+      .from(coderLearningEvents);
+    return Number(row?.id ?? 0);
   }
 
   private coderFor(referential: Referential): Promise<Coder> {

@@ -113,6 +113,17 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
   let redis: Redis | undefined;
   if (config.redisUrl) {
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    // Without a listener ioredis prints "Unhandled error event" on every reconnection attempt. Reported once
+    // per outage; meanwhile the limiter skips (skipOnError) and /readyz says the cache is degraded.
+    let down = false;
+    redis.on("error", (error: Error) => {
+      if (!down) app.log.warn({ err: error.message }, "rate-limit store (Redis) unreachable: limits skipped");
+      down = true;
+    });
+    redis.on("ready", () => {
+      if (down) app.log.info("rate-limit store (Redis) reachable again");
+      down = false;
+    });
     app.addHook("onClose", async () => {
       await redis?.quit();
     });
