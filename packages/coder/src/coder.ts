@@ -75,6 +75,21 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     for (const t of doc) df.set(t, (df.get(t) ?? 0) + 1);
   }
   const idf = (term: string) => Math.log((referential.acts.size + 1) / ((df.get(term) ?? 0) + 1));
+  // Coverage weight of a query term: its IDF over the labels, by prefix for a stem the labels only extend
+  // ("arterioveineu" of "artérioveineuse"); a word no label uses cannot tell codes apart and weighs little.
+  const coverageIdf = new Map<string, number>();
+  const dfKeys = [...df.keys()];
+  const coverageWeight = (term: string): number => {
+    let w = coverageIdf.get(term);
+    if (w === undefined) {
+      let n = df.get(term) ?? 0;
+      if (n === 0 && term.length >= 5)
+        for (const k of dfKeys) if (k.startsWith(term)) n = Math.max(n, df.get(k) ?? 0);
+      w = n === 0 ? 0.5 : Math.log((referential.acts.size + 1) / (n + 1));
+      coverageIdf.set(term, w);
+    }
+    return w;
+  };
   let generation = 0;
   const validate = options.validate ?? validateRules;
 
@@ -142,7 +157,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       )
         continue;
       const retrieval = top > 0 ? hit.score / top : 0;
-      const fs = featureScore(query, p, weights, actions, topos);
+      const fs = featureScore(query, p, weights, actions, topos, coverageWeight);
       const boost = learned.get(code) ?? 0;
       if (boost) fs.parts.learned = weights.learned * boost;
       candidates.push({

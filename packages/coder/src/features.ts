@@ -189,6 +189,7 @@ export function featureScore(
   weights: FeatureWeights,
   actions: ReadonlySet<string>,
   topographies: ReadonlySet<string> = new Set(),
+  idf: (term: string) => number = () => 1,
 ): FeatureScore {
   const parts: Record<string, number> = {};
   const f = q.features;
@@ -200,9 +201,11 @@ export function featureScore(
   for (const t of q.terms) {
     if (seen.has(t.term)) continue;
     seen.add(t.term);
-    qWeight += t.weight;
+    // Rare words weigh most: "trabéculectomie" says more than "gauche" or "angle".
+    const w = t.weight * idf(t.term);
+    qWeight += w;
     if (p.terms.has(t.term) || (t.term.length >= 5 && hasPrefixOf(p.terms, t.term))) {
-      qMatched += t.weight;
+      qMatched += w;
       matchedTerms.add(t.term);
     }
   }
