@@ -220,6 +220,8 @@ export function featureScore(
     // The code's 4th letter, or an approach the label names ("par cœlioscopie ou par laparotomie" is coded A).
     if (f.approaches.has(p.approach as Approach) || [...p.labelApproaches].some((a) => f.approaches.has(a)))
       parts.approach = weights.approach;
+    // Letter C is an endoscopic approach too (through the wall): "endoscopique" does not contradict it.
+    else if (f.approaches.has("endoscopy") && p.approach === "laparoscopy") parts.approach = 0;
     else if (
       p.approach === "open" ||
       p.approach === "laparoscopy" ||

@@ -182,11 +182,32 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       expanded,
     });
   const dental = dentalContext(text, tokens);
+  // Glued prefixes ("sous-cutané" → souscutané): the labels write them as one word.
   const glues = (tok: Token, next: Token | undefined): boolean =>
     next !== undefined &&
     GLUED_PREFIXES.has(tok.text) &&
     !negatedIdx.has(tokens.indexOf(next)) &&
     (!lexicon.vocabulary || lexicon.vocabulary.has(stem(tok.text + next.text)));
+  // Any other hyphenated pair the labels write as one word ("écho-endoscopie" → échoendoscopie,
+  // "ventriculo-cisternostomie"): the joined word is added, the parts still count.
+  if (lexicon.vocabulary)
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const a = tokens[i] as Token;
+      const b = tokens[i + 1] as Token;
+      if (GLUED_PREFIXES.has(a.text) || a.text.length < 3 || b.text.length < 3) continue;
+      if (negatedIdx.has(i) || negatedIdx.has(i + 1) || !/^\s*-\s*$/.test(text.slice(a.end, b.start)))
+        continue;
+      const joined = a.text + b.text;
+      if (lexicon.vocabulary.has(stem(joined)))
+        terms.push({
+          term: stem(joined),
+          word: joined,
+          start: a.start,
+          end: b.end,
+          weight: 0.6,
+          expanded: true,
+        });
+    }
 
   for (let i = 0; i < tokens.length; ) {
     const tok = tokens[i] as Token;
