@@ -1,6 +1,6 @@
 /**
  * End to end: the built server (packages/server/dist/main.js) on a free loopback port with a fresh data folder and
- * only the V81 export, the built web app it serves, and the system Chromium driven by playwright-core (never a
+ * only the V78 and V81 exports, the built web app it serves, and the system Chromium driven by playwright-core (never a
  * downloaded browser). Run with `npm run test:browser` (builds first). Screenshots of each page go to
  * docs/screenshots/. Without /usr/bin/chromium the suite is skipped with a message, except under CI=true.
  */
@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,9 @@ const CHROMIUM = process.env.CCAM_CHROMIUM ?? "/usr/bin/chromium";
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const shots = join(repo, "docs/screenshots");
 const sharedDir = resolve(repo, process.env.CCAM_SHARED_DIR ?? "../shared");
-const v81 = join(sharedDir, "ccam/ameli/CCAM_V81_2026-01-01.csv");
+const exports = ["CCAM_V78_2025-02-01.csv", "CCAM_V81_2026-01-01.csv"].map((f) =>
+  join(sharedDir, "ccam/ameli", f),
+);
 const ADMIN = { email: "admin@chu-exemple.fr", password: "admin-mot-de-passe-e2e" };
 const CODER = { email: "c.martin@chu-exemple.fr", password: "codeur-mot-de-passe-e2e" };
 
@@ -49,6 +51,8 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
 
   const shot = async (name: string) => {
     await page.waitForTimeout(300);
+    // Toasts of earlier steps would hide the header.
+    await page.addStyleTag({ content: ".mantine-Notifications-root { display: none !important; }" });
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
   };
   const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
@@ -77,11 +81,11 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     for (const file of ["packages/server/dist/main.js", "packages/web/dist/index.html"]) {
       if (!existsSync(join(repo, file))) throw new Error(`${file} missing: run \`npm run build\` first.`);
     }
-    if (!existsSync(v81)) throw new Error(`${v81} missing (CCAM_SHARED_DIR)`);
+    for (const file of exports) if (!existsSync(file)) throw new Error(`${file} missing (CCAM_SHARED_DIR)`);
     work = mkdtempSync(join(tmpdir(), "ccam-e2e-"));
     const source = join(work, "ameli");
     mkdirSync(source);
-    symlinkSync(v81, join(source, "CCAM_V81_2026-01-01.csv"));
+    for (const file of exports) symlinkSync(file, join(source, basename(file)));
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -133,6 +137,7 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
+      env: { ...process.env, LANG: "fr_FR.UTF-8", LANGUAGE: "fr" },
       args: [
         "--headless",
         "--no-sandbox",
@@ -292,6 +297,11 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     await shot("08-admin-utilisateurs");
     await page.getByRole("tab", { name: "Versions CCAM" }).click();
     await page.getByRole("cell", { name: "V81" }).waitFor();
+    await page.getByTestId("diff-from").click();
+    await page.getByRole("option", { name: /^V78/ }).click();
+    await page.getByTestId("diff-to").click();
+    await page.getByRole("option", { name: /^V81/ }).click();
+    await page.getByTestId("diff").waitFor({ timeout: 30_000 });
     await shot("09-admin-versions");
   });
 

@@ -318,8 +318,8 @@ function Referential() {
         Différences entre versions
       </Title>
       <Group gap="xs" align="flex-end">
-        <Select label="De" data={options} value={from} onChange={setFrom} w={180} />
-        <Select label="À" data={options} value={to} onChange={setTo} w={180} />
+        <Select label="De" data={options} value={from} onChange={setFrom} w={180} data-testid="diff-from" />
+        <Select label="À" data={options} value={to} onChange={setTo} w={180} data-testid="diff-to" />
       </Group>
       {diff.error && <Alert color="red">{describeError(diff.error)}</Alert>}
       {diff.data && <DiffView diff={diff.data} />}

@@ -52,7 +52,7 @@ export function lastDays(perDay: { day: string; acts: number }[], days: number, 
   });
 }
 
-const ANCHOR_LABELS = { ok: "Opérationnel", degraded: "Dégradé", disabled: "Désactivé" } as const;
+const ANCHOR_LABELS = { ok: "Actif", degraded: "Dégradé", disabled: "Désactivé" } as const;
 const LLM_LABELS = { ok: "Actif", degraded: "Dégradé", off: "Désactivé" } as const;
 
 /** Acts per day, acceptance / override / rejection rates, latency, anchoring lag, alerts; refreshed every 15 s. */
@@ -150,12 +150,8 @@ export function DashboardPage() {
           </Title>
           <BarChart
             h={220}
-            data={
-              m?.actsPerDay.map((d) => ({
-                jour: d.day.slice(5).split("-").reverse().join("/"),
-                actes: d.acts,
-              })) ?? []
-            }
+            data={lastDays(m?.actsPerDay ?? [], 14)}
+            maxBarWidth={28}
             dataKey="jour"
             series={[{ name: "actes", label: "Actes saisis", color: "blue.6" }]}
             tickLine="y"
