@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createCoder } from "./coder.js";
+import { createCoder, editDistance } from "./coder.js";
 import { evaluate } from "./evaluate.js";
 import { tinyReferential } from "./testing/fixture.js";
 
@@ -147,5 +147,14 @@ describe("evaluate", () => {
     expect(report).toMatchObject({ n: 3, top1: 0.667, top5: 0.667 });
     expect(report.misses.map((m) => m.id)).toEqual(["c"]);
     expect(report.bySpecialty.x).toEqual({ n: 2, top1: 2, top5: 2 });
+  });
+});
+
+describe("editDistance", () => {
+  it("counts an adjacent swap as one edit and stops past the bound", () => {
+    expect(editDistance("ingiunal", "inguinal", 2)).toBe(1);
+    expect(editDistance("colecystectomi", "cholecystectomi", 2)).toBe(1);
+    expect(editDistance("gonarthros", "ganglion", 2)).toBe(3);
+    expect(editDistance("abc", "abc", 1)).toBe(0);
   });
 });

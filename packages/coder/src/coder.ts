@@ -114,12 +114,51 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return found;
   };
 
+  // Typos: a word no label uses is matched to the label words one edit away (two for long words), an
+  // adjacent swap counting as one edit ("ingiunal" → inguinal, "colecystectomie" → cholécystectomie).
+  const byInitial = new Map<string, string[]>();
+  for (const v of df.keys())
+    if (v.length >= 5 && !/[0-9]/.test(v)) {
+      const list = byInitial.get(v[0] as string) ?? [];
+      list.push(v);
+      byInitial.set(v[0] as string, list);
+    }
+  const corrections = new Map<string, string[]>();
+  const correctionsOf = (term: string): string[] => {
+    let found = corrections.get(term);
+    if (!found) {
+      found = [];
+      if (term.length >= 5 && !/[0-9]/.test(term) && coverageWeight(term) === 0.5) {
+        const max = term.length >= 9 ? 2 : 1;
+        let best = max + 1;
+        // The first letter is rarely wrong; also try the word without it ("hcolécystectomie").
+        const same = byInitial.get(term[0] as string) ?? [];
+        for (const v of [...same, ...(byInitial.get(term[1] as string) ?? [])]) {
+          if (Math.abs(v.length - term.length) > max) continue;
+          const limit = v[0] === term[0] ? max : 1;
+          const d = editDistance(term, v, limit);
+          if (d > limit) continue;
+          if (d < best) {
+            best = d;
+            found = [v];
+          } else if (d === best && found.length < 3) found.push(v);
+        }
+      }
+      corrections.set(term, found);
+    }
+    return found;
+  };
+
   const rank: CoderInternals["rank"] = async (input) => {
     const query = normalise(input.text, lexicon);
     for (const t of [...query.terms])
-      if (t.weight >= 0.8)
-        for (const c of compoundsOf(t.term))
-          query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
+      if (t.weight >= 0.8) {
+        const fixed = t.expanded ? [] : correctionsOf(t.term);
+        for (const c of fixed) query.terms.push({ ...t, term: c, word: c, weight: 0.6, expanded: true });
+        if (fixed.length === 0)
+          for (const c of compoundsOf(t.term))
+            query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
+      }
     const boostOf = new Map<string, number>();
     for (const t of query.terms) boostOf.set(t.term, Math.max(boostOf.get(t.term) ?? 0, t.weight));
     const hits = index.search.search([...boostOf.keys()].join(" "), {
@@ -312,4 +351,27 @@ async function rerankWithLlm(
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** Damerau–Levenshtein distance (adjacent swaps count one), or max + 1 once it exceeds `max`. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, (prev2[j - 2] as number) + 1);
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > max) return max + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return Math.min(prev[b.length] as number, max + 1);
 }
