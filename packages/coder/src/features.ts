@@ -29,6 +29,8 @@ export interface ActProfile {
   labelApproaches: Set<Approach>;
   /** Letter 3 of the code: the action. */
   action: string;
+  /** "au 1er trimestre de la grossesse" → 1. */
+  trimester?: 1 | 2 | 3;
 }
 
 const LETTER4: Record<string, ActProfile["approach"]> = {
@@ -173,7 +175,14 @@ export function profileAct(act: Act): ActProfile {
     ranges: labelRanges(folded),
     labelApproaches: detectApproaches(new Set(tokenizeWithOffsets(folded).map((t) => t.text)), folded),
     action: act.code[2] ?? "",
+    ...trimesterOf(folded),
   };
+}
+
+function trimesterOf(folded: string): { trimester?: 1 | 2 | 3 } {
+  const m = /\b(1er|2e|2eme|3e|3eme) trimestre/.exec(folded);
+  if (!m) return {};
+  return { trimester: m[1] === "1er" ? 1 : (m[1] as string).startsWith("2") ? 2 : 3 };
 }
 
 export interface FeatureScore {
@@ -275,6 +284,8 @@ export function featureScore(
     if (actions.has(p.action)) parts.action = weights.action;
   } else if (p.action === "Q") parts.action = weights.action / 2;
   if (topographies.has(p.code.slice(0, 2))) parts.topography = weights.topography;
+  if (f.trimester && p.trimester)
+    parts.trimester = f.trimester === p.trimester ? weights.quantity : -2 * weights.quantity;
   if (p.complement) parts.complement = -weights.complement;
   if (p.tariff === null) parts.unpaid = -weights.unpaid;
   const total = Object.values(parts).reduce((a, b) => a + b, 0);

@@ -30,6 +30,8 @@ export interface QueryFeatures {
   quantities: Quantity[];
   child: boolean;
   adult: boolean;
+  /** Trimester of pregnancy from weeks of amenorrhoea ("9 SA" → 1). */
+  trimester?: 1 | 2 | 3;
 }
 
 export interface NormalisedQuery {
@@ -287,6 +289,18 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     i++;
   }
 
+  let trimester: 1 | 2 | 3 | undefined;
+  // "9 SA" is a pregnancy in its 1st trimester: the labels say "au 1er trimestre de la grossesse".
+  for (const m of foldText(text).matchAll(/\b([0-9]{1,2})\s*(?:sa|semaines? d amenorrhee)\b/g)) {
+    const weeks = Number(m[1]);
+    const tok = tokens.find((t) => t.start >= (m.index ?? 0)) ?? tokens[0];
+    if (!tok || weeks < 4 || weeks > 43) continue;
+    trimester = weeks <= 14 ? 1 : weeks <= 28 ? 2 : 3;
+    for (const word of ["grossesse", "trimestre"])
+      terms.push({ term: stem(word), word, start: tok.start, end: tok.end, weight: 0.5, expanded: true });
+    break;
+  }
+
   // "on m'a enlevé un kyste à l'ovaire" → kystectomie, ovariectomie.
   if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term))) {
     for (const t of [...terms]) {
@@ -344,13 +358,14 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       quantities: dental ? dentalQuantities(text) : textQuantities(foldText(text)),
       child,
       adult,
+      ...(trimester ? { trimester } : {}),
     },
     key,
   };
 }
 
 const DENTAL_WORDS =
-  /\b(dent|dents|dentaire|dentiste|molaire|premolaire|incisive|canine|compo|composite|amalgame|couronne|bridge|carie|pulpe|endodont\w*|detartrage|avulsion|implant)\b/;
+  /\b(dent|dents|dentaire|dentiste|molaire|premolaire|incisive|canine|compo|composite|amalgame|couronne|bridge|carie|pulpe|endodont\w*|detartrage|avulsion|implant|scellement|sillons|parodont\w*|gingiv\w*|surfacage)\b/;
 const FACES = /^(?=[MODVLP]{2,5}$)(?!.*(.).*\1)[MODVLP]+$/;
 
 function dentalContext(text: string, tokens: Token[]): boolean {
@@ -373,9 +388,16 @@ function toothTerms(word: string): string[] | undefined {
   return ["dent", kind, sector, arch];
 }
 
-/** In dental text, numbers are teeth, not counts; "MOD" is three faces. */
+/** In dental text, numbers are teeth, not counts; "MOD" is three faces; "36 et 46" counts 2 teeth. */
 function dentalQuantities(text: string): Quantity[] {
   const out = textQuantities(foldText(text)).filter((q) => q.unit !== null || q.value <= 10);
+  const teeth = new Set(
+    tokenizeWithOffsets(text)
+      .filter((t) => toothTerms(t.text))
+      .map((t) => t.text),
+  );
+  if (teeth.size > 0 && !out.some((q) => q.unit === null && q.nouns?.includes(stem("dents"))))
+    out.push({ value: teeth.size, unit: null, nouns: [stem("dents")] });
   for (const w of text.split(/[\s,;.()]+/))
     if (FACES.test(w)) out.push({ value: w.length, unit: null, nouns: [stem("faces")] });
   return out;
