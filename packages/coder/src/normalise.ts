@@ -141,6 +141,9 @@ const NEGATION_STOP = new Set([
   "au",
   "sur",
 ]);
+const INDICATION_CUES = new Set(["pour", "suspicion", "indication", "motif"]);
+const INDICATION_STOP = new Set(["par", "avec", "sous", "et", "puis", "sans"]);
+const INDICATION_WEIGHT = 0.6;
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
 const NEGATION_SKIP = new Set(["de", "d", "du", "des", "la", "le", "les", "l", "signe", "signes", "trace"]);
 
@@ -173,6 +176,17 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   }
 
   const weak = new Set<number>();
+  // The indication ("pour glaucome chronique à angle ouvert", "sur suspicion de") names the disease, not the
+  // act: its words count less, up to the next punctuation or clause word.
+  const indication = new Set<number>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (!INDICATION_CUES.has((tokens[i] as Token).text)) continue;
+    for (let j = i + 1; j < tokens.length; j++) {
+      const gap = text.slice((tokens[j - 1] as Token).end, (tokens[j] as Token).start);
+      if (/[,;:.()+]/.test(gap) || INDICATION_STOP.has((tokens[j] as Token).text)) break;
+      indication.add(j);
+    }
+  }
   let current = 0;
   const push = (word: string, start: number, end: number, weight: number, expanded: boolean) =>
     terms.push({
@@ -180,7 +194,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       word,
       start,
       end,
-      weight: weak.has(current) ? weight * 0.3 : weight,
+      weight: (weak.has(current) ? weight * 0.3 : weight) * (indication.has(current) ? INDICATION_WEIGHT : 1),
       expanded,
     });
   const dental = dentalContext(text, tokens);
