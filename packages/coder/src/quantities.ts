@@ -104,7 +104,8 @@ export function labelRanges(folded: string): Range[] {
   }));
   const several = /\bplusieurs(?: ([a-z]{3,}))?/.exec(rest);
   if (several) ranges.push({ lo: 2, hi: Number.POSITIVE_INFINITY, unit: null, ...nounOf(several[1]) });
-  return ranges;
+  // Lengths in cm, as in the text's quantities.
+  return ranges.map((r) => (r.unit === "mm" ? { ...r, lo: r.lo / 10, hi: r.hi / 10, unit: "cm" } : r));
 }
 
 /** Quantities written in a clinical text: "5 cm", "6°", "2 plaques", "deux". */
@@ -114,8 +115,13 @@ export function textQuantities(folded: string): Quantity[] {
   for (const m of text.matchAll(
     new RegExp(`(^|[^a-z0-9.])(\\d+(?:[.]\\d+)?)\\s*${UNIT}?(?![a-z0-9])`, "g"),
   )) {
-    const value = Number(m[2]);
-    const unit = U(m[3]);
+    let value = Number(m[2]);
+    let unit = U(m[3]);
+    // Labels measure lesions in cm: "8 mm" is "moins de 1 cm".
+    if (unit === "mm") {
+      value /= 10;
+      unit = "cm";
+    }
     // Bare big numbers are identifiers (tooth 36, station 7 excepted), not counts.
     if (unit === null && value > 20) continue;
     out.push(
