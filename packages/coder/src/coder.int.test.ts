@@ -69,4 +69,18 @@ describe("coder on the real V81", () => {
       }
     }
   });
+
+  it("gives one suggestion per act when the text describes several", async () => {
+    const coder = await createCoder({ referential, cacheDir });
+    const text = "Cholécystectomie coelio + cholangiographie peropératoire";
+    const { suggestions } = await coder.suggest({ text });
+    expect(suggestions.slice(0, 2).map((s) => s.code)).toEqual(["HMFC004", "HMQH008"]);
+    expect(suggestions[1]?.segment?.text).toBe("cholangiographie peropératoire");
+    for (const s of suggestions) for (const e of s.evidence) expect(text.slice(e.start, e.end)).toBe(e.text);
+    const single = await coder.suggest({
+      text: "Hystérectomie totale avec annexectomie bilatérale par coelioscopie",
+    });
+    expect(single.suggestions[0]?.code).toBe("JKFC003");
+    expect(single.suggestions.every((s) => s.segment === undefined)).toBe(true);
+  });
 });

@@ -15,7 +15,7 @@ import { InMemoryLearningStore } from "./learning/store.js";
 import { loadEctomies, loadLexiconEntries } from "./lexicon.js";
 import { buildLexicon, type Lexicon, type NormalisedQuery, normalise } from "./normalise.js";
 import { loadOrBuildIndex, type RetrievalIndex } from "./retrieval.js";
-import { indexTerms, stem } from "./text.js";
+import { indexTerms, STOP_WORDS, stem, tokenizeWithOffsets } from "./text.js";
 import type {
   Coder,
   CoderOptions,
@@ -43,7 +43,7 @@ export interface CoderInternals {
   lexicon: Lexicon;
   weights: FeatureWeights;
   normalise(text: string): NormalisedQuery;
-  rank(input: SuggestInput): Promise<{ query: NormalisedQuery; candidates: Candidate[] }>;
+  rank(input: SuggestInput, context?: string): Promise<{ query: NormalisedQuery; candidates: Candidate[] }>;
 }
 
 /** Builds the offline coder for one referential version (index loaded from cache when possible). */
@@ -149,8 +149,14 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return found;
   };
 
-  const rank: CoderInternals["rank"] = async (input) => {
+  const rank: CoderInternals["rank"] = async (input, context) => {
     const query = normalise(input.text, lexicon);
+    // A segment of a several-act text keeps the rest of the text as faint context ("coloscopie …, exérèse d'un
+    // polype": the polyp is in the colon).
+    if (context)
+      for (const t of normalise(context, lexicon).terms)
+        if (!query.terms.some((q) => q.term === t.term))
+          query.terms.push({ ...t, start: 0, end: 0, weight: t.weight * 0.1, expanded: true });
     for (const t of [...query.terms])
       if (t.weight >= 0.8) {
         const fixed = t.expanded ? [] : correctionsOf(t.term);
@@ -213,7 +219,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
 
   const evidenceOf = (query: NormalisedQuery, matched: Set<string>): Evidence[] => {
     const spans = query.terms
-      .filter((t) => matched.has(t.term))
+      .filter((t) => matched.has(t.term) && t.end > t.start)
       .map((t) => ({ start: t.start, end: t.end }))
       .sort((a, b) => a.start - b.start);
     const merged: { start: number; end: number }[] = [];
@@ -267,23 +273,69 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
           engine = "offline+llm";
         }
       }
-      const suggestions: Suggestion[] = ordered.slice(0, limit).map((c, i) => {
-        const others = ordered.filter((_, j) => j !== i);
-        const best = others.reduce((m, o) => Math.max(m, o.score), Number.NEGATIVE_INFINITY);
-        const margin = Number.isFinite(best) ? c.score - best : 1;
-        const act = referential.act(c.code);
-        const line = referential.line(c.code, 1, 0);
-        return {
-          code: c.code,
-          label: act?.label ?? "",
-          confidence: calibrate(margin, DEFAULT_CALIBRATION),
-          evidence: evidenceOf(query, c.matchedTerms),
-          activity: 1,
-          phase: 0,
-          tariff: line?.tariffSecteur1 ?? null,
-          ...findingsOf(c.code, input),
-        };
+      const margins = ordered.map((c, i) => {
+        const best = ordered.reduce(
+          (m, o, j) => (j === i ? m : Math.max(m, o.score)),
+          Number.NEGATIVE_INFINITY,
+        );
+        return Number.isFinite(best) ? c.score - best : 1;
       });
+      type Entry = {
+        c: Candidate;
+        margin: number;
+        query: NormalisedQuery;
+        offset: number;
+        segment?: Segment;
+      };
+      let entries: Entry[] = ordered.map((c, i) => ({ c, margin: margins[i] as number, query, offset: 0 }));
+      // Several acts in one text ("cholécystectomie coelio + cholangiographie peropératoire"): the best code of
+      // each described act comes right after the whole text's first suggestion.
+      const segments = segmentsOf(query, heads);
+      if (segments.length > 1) {
+        const head = entries.slice(0, 1);
+        const seen = new Set(head.map((e) => e.c.code));
+        const perSegment: Entry[] = [];
+        for (const seg of segments) {
+          const context = query.original.slice(0, seg.start) + " " + query.original.slice(seg.end);
+          const ranked = await rank({ ...input, text: seg.text }, context);
+          const [first, second] = ranked.candidates;
+          // A bare act word ("et biopsies") is too vague to code on its own.
+          const strong = new Set(
+            ranked.query.terms.filter((t) => t.weight >= 0.5 && t.end > t.start).map((t) => t.term),
+          );
+          if (!first || strong.size < 2) continue;
+          if (head[0] && head[0].c.code === first.code) {
+            head[0].segment ??= seg;
+            continue;
+          }
+          if (seen.has(first.code)) continue;
+          seen.add(first.code);
+          const margin = second ? first.score - second.score : 1;
+          perSegment.push({ c: first, margin, query: ranked.query, offset: seg.start, segment: seg });
+        }
+        entries = [...head, ...perSegment, ...entries.slice(1).filter((e) => !seen.has(e.c.code))];
+      }
+      const suggestions: Suggestion[] = entries
+        .slice(0, limit)
+        .map(({ c, margin, query: q, offset, segment }) => {
+          const act = referential.act(c.code);
+          const line = referential.line(c.code, 1, 0);
+          return {
+            code: c.code,
+            label: act?.label ?? "",
+            confidence: calibrate(margin, DEFAULT_CALIBRATION),
+            evidence: evidenceOf(q, c.matchedTerms).map((e) => ({
+              start: e.start + offset,
+              end: e.end + offset,
+              text: e.text,
+            })),
+            activity: 1,
+            phase: 0,
+            tariff: line?.tariffSecteur1 ?? null,
+            ...findingsOf(c.code, input),
+            ...(segment ? { segment } : {}),
+          };
+        });
       return {
         engine,
         referentialVersion: referential.version.version,
@@ -307,6 +359,69 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     generation: () => generation,
   };
   return coder;
+}
+
+interface Segment {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const STRONG_SEPARATOR = /[+;\n]/;
+const JOINERS = new Set(["et", "puis", "avec", "ou"]);
+
+/**
+ * Spans of a text that describe separate acts. A cut falls at "+", ";", a new line or "puis" when both sides
+ * name an act, and at "," or "et" when the next words open with an act word (a label head such as *exérèse*,
+ * *pose*, *échographie*, found by stem or through the lexicon) and the text before names one too. A text with
+ * one act gives one span (no segmentation).
+ */
+export function segmentsOf(query: NormalisedQuery, heads: ReadonlyMap<string, string>): Segment[] {
+  const text = query.original;
+  const tokens = tokenizeWithOffsets(text);
+  const actAt = new Set<number>();
+  for (const t of query.terms) if (t.weight >= 0.5 && heads.has(t.term)) actAt.add(t.start);
+  const isAct = (i: number) => actAt.has((tokens[i] as { start: number }).start);
+  const cuts: number[] = [0];
+  for (let i = 1; i < tokens.length; i++) {
+    const prev = tokens[i - 1] as { text: string; end: number };
+    const gap = text.slice(prev.end, (tokens[i] as { start: number }).start);
+    const strong = STRONG_SEPARATOR.test(gap) || prev.text === "puis";
+    const weak = gap.includes(",") || prev.text === "et";
+    if (!strong && !weak) continue;
+    let j = i;
+    while (j < tokens.length && STOP_WORDS.has((tokens[j] as { text: string }).text) && !isAct(j)) j++;
+    if (j >= tokens.length) continue;
+    const from = cuts[cuts.length - 1] as number;
+    let before = false;
+    for (let k = from; k < i; k++) if (isAct(k)) before = true;
+    if (!before) continue;
+    let after = isAct(j);
+    if (strong && !after) {
+      let k = j;
+      while (
+        k < tokens.length &&
+        !STRONG_SEPARATOR.test(
+          text.slice((tokens[k - 1] as { end: number }).end, (tokens[k] as { start: number }).start),
+        ) &&
+        !after
+      ) {
+        if (isAct(k)) after = true;
+        k++;
+      }
+    }
+    if (after) cuts.push(i);
+  }
+  if (cuts.length < 2) return [];
+  return cuts.map((c, n) => {
+    const start = (tokens[c] as { start: number }).start;
+    const next = cuts[n + 1];
+    let last = next === undefined ? tokens.length - 1 : next - 1;
+    while (last > c && JOINERS.has((tokens[last] as { text: string }).text)) last--;
+    const end =
+      next === undefined && last === tokens.length - 1 ? text.length : (tokens[last] as { end: number }).end;
+    return { start, end, text: text.slice(start, end) };
+  });
 }
 
 async function rerankWithLlm(

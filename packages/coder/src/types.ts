@@ -28,6 +28,11 @@ export interface Suggestion {
   tariff: number | null;
   findings: Finding[];
   blocked: boolean;
+  /**
+   * When the text describes several acts, the span of the act this suggestion codes (absent for a one-act
+   * text, and on suggestions that come from the whole text's ranking only).
+   */
+  segment?: { start: number; end: number; text: string };
 }
 
 export interface SuggestInput {
