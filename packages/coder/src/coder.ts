@@ -28,6 +28,7 @@ import type {
 } from "./types.js";
 
 const POOL = 80;
+const SEGMENT_POOL = 25;
 
 export interface Candidate {
   code: string;
@@ -43,7 +44,11 @@ export interface CoderInternals {
   lexicon: Lexicon;
   weights: FeatureWeights;
   normalise(text: string): NormalisedQuery;
-  rank(input: SuggestInput, context?: string): Promise<{ query: NormalisedQuery; candidates: Candidate[] }>;
+  rank(
+    input: SuggestInput,
+    context?: string,
+    poolSize?: number,
+  ): Promise<{ query: NormalisedQuery; candidates: Candidate[] }>;
 }
 
 /** Builds the offline coder for one referential version (index loaded from cache when possible). */
@@ -149,7 +154,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return found;
   };
 
-  const rank: CoderInternals["rank"] = async (input, context) => {
+  const rank: CoderInternals["rank"] = async (input, context, poolSize = POOL) => {
     const query = normalise(input.text, lexicon);
     // A segment of a several-act text keeps the rest of the text as faint context ("coloscopie …, exérèse d'un
     // polype": the polyp is in the colon).
@@ -177,7 +182,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     const learned = input.site
       ? await store.boosts(query.key, input.site, { termWeight: idf })
       : new Map<string, number>();
-    const pool = hits.slice(0, POOL);
+    const pool = hits.slice(0, poolSize);
     for (const code of learned.keys())
       if (!pool.some((h) => h.id === code)) pool.push({ id: code, score: 0 } as never);
     const top = pool[0]?.score ?? 1;
@@ -297,7 +302,8 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
         const perSegment: Entry[] = [];
         for (const seg of segments) {
           const context = query.original.slice(0, seg.start) + " " + query.original.slice(seg.end);
-          const ranked = await rank({ ...input, text: seg.text }, context);
+          // Only its best code is used: a smaller pool keeps several-act texts within the latency budget.
+          const ranked = await rank({ ...input, text: seg.text }, context, SEGMENT_POOL);
           const [first, second] = ranked.candidates;
           // A bare act word ("et biopsies") is too vague to code on its own.
           const strong = new Set(
