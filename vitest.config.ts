@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx"],
+          // Some unit tests open an in-memory PGlite (a WASM Postgres start, ~1 s idle, several under load).
+          testTimeout: 30_000,
           exclude: [
             "**/*.int.test.ts",
             "**/*.e2e.test.ts",
