@@ -16,6 +16,7 @@ import { actRoutes } from "./routes/acts.js";
 import { adminUserRoutes } from "./routes/admin-users.js";
 import { authRoutes } from "./routes/auth.js";
 import { ccamRoutes } from "./routes/ccam.js";
+import { ccamImportRoutes } from "./routes/ccam-import.js";
 import { healthRoutes } from "./routes/health.js";
 import { webRoutes } from "./routes/web.js";
 
@@ -65,8 +66,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     referentials: runtime.referentials,
     ledger: runtime.ledger,
     cache,
+    llm: runtime.suggester?.llmStatus.bind(runtime.suggester),
   });
   await app.register(ccamRoutes, { referentials: runtime.referentials });
+  await app.register(ccamImportRoutes, { runtime });
   const { identity } = runtime;
   const settings = runtime.config.identity;
   const oidc = settings.oidc && new OidcLogin(settings.oidc, identity);

@@ -1,5 +1,6 @@
-import { ActCodeSchema } from "@ccam/ccam";
+import { ActCodeSchema, ValidationResultSchema } from "@ccam/ccam";
 import { z } from "zod";
+import { AnchorProofSchema, SuggestionResultSchema } from "./ports.js";
 
 const dateOrDateTime = z
   .string()
@@ -105,3 +106,56 @@ export const ActViewSchema = z.object({
   erased: z.boolean().optional(),
 });
 export type ActView = z.infer<typeof ActViewSchema>;
+
+/** POST /actes: the act (pending) and its first suggestions. */
+export const ActCreatedSchema = z.object({ act: ActViewSchema, suggestions: SuggestionResultSchema });
+export type ActCreated = z.infer<typeof ActCreatedSchema>;
+
+/** POST /validation/{id} and …/override: the act as decided, the rule engine's answer, the override's signature. */
+export const DecisionSchema = z.object({
+  act: ActViewSchema,
+  validation: ValidationResultSchema,
+  signature: z.object({ signature: z.string(), signer: z.string() }).optional(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const AuditEntrySchema = z.object({
+  position: z.number().int(),
+  kind: z.string(),
+  actor: z.object({ id: z.string(), roles: z.array(z.string()) }),
+  at: z.string(),
+  requestId: z.string().nullable(),
+  payload: z.unknown(),
+  payloadHash: z.string(),
+  prevHash: z.string(),
+  entryHash: z.string(),
+  anchor: AnchorProofSchema.nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** GET /audit/{id}: the act's audit trail, with anchoring proofs. */
+export const AuditTrailSchema = z.object({ actId: z.uuid(), entries: z.array(AuditEntrySchema) });
+export type AuditTrail = z.infer<typeof AuditTrailSchema>;
+
+/** GET /audit/{id}/verify: the hash chain, each proof and each root against the chain. */
+export const VerificationSchema = z.object({
+  actId: z.uuid(),
+  verified: z.boolean(),
+  chain: z.union([
+    z.object({ ok: z.literal(true), length: z.number().int() }),
+    z.object({
+      ok: z.literal(false),
+      firstBreak: z.object({ position: z.number().int(), reason: z.string() }),
+    }),
+  ]),
+  entries: z.array(
+    z.object({
+      position: z.number().int(),
+      kind: z.string(),
+      entryHash: z.string(),
+      anchor: z.object({ anchored: z.boolean(), ok: z.boolean().nullable(), detail: z.string() }),
+    }),
+  ),
+  differences: z.array(z.string()),
+});
+export type Verification = z.infer<typeof VerificationSchema>;

@@ -7,8 +7,12 @@ import { HttpProblem } from "../problem.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "./passwords.js";
 import { ROLES, type Role } from "./permissions.js";
 import { type AuthMethod, recoveryCodes, refreshTokens, users } from "./schema.js";
+import type { TokenResponse, UserView } from "./schemas.js";
 import { loadSigningKey, TokenSigner } from "./tokens.js";
 import { base32Encode, generateTotpSecret, otpauthUri, verifyTotp } from "./totp.js";
+
+/** RFC 6749 §5.1 token response; an account as administrators see it (both defined by their zod schemas). */
+export type { TokenResponse, UserView };
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 const MFA_TOKEN_TTL_SECONDS = 5 * 60;
@@ -30,31 +34,9 @@ export interface AuthUser {
   pending?: Pending | undefined;
 }
 
-/** RFC 6749 §5.1 token response. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-  refresh_token: string;
-}
-
 export type PasswordGrantResult =
   | { kind: "tokens"; tokens: TokenResponse }
   | { kind: "mfa_required"; mfaToken: string; expiresIn: number };
-
-export interface UserView {
-  id: string;
-  email: string;
-  roles: Role[];
-  site: string | null;
-  disabled: boolean;
-  locked: boolean;
-  mfaEnabled: boolean;
-  passwordChangeRequired: boolean;
-  external: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-}
 
 export interface NewUser {
   email: string;

@@ -1,15 +1,18 @@
-import { ValidationResultSchema } from "@ccam/ccam";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type WorkflowMetrics, WorkflowMetricsSchema } from "../acts/metrics.js";
-import { AnchorProofSchema, SuggestionResultSchema } from "../acts/ports.js";
+import { SuggestionResultSchema } from "../acts/ports.js";
 import {
+  ActCreatedSchema,
   ActCreateSchema,
   ActFilterSchema,
   ActViewSchema,
+  AuditTrailSchema,
+  DecisionSchema,
   OverrideBodySchema,
   SuggestionPreviewSchema,
   ValidationBodySchema,
+  VerificationSchema,
 } from "../acts/schemas.js";
 import type { ActService } from "../acts/service.js";
 import { ProblemSchema } from "../problem.js";
@@ -17,51 +20,6 @@ import { requestContext } from "./context.js";
 
 const ActIdParams = z.object({ acteId: z.uuid() });
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
-
-const DecisionSchema = z.object({
-  act: ActViewSchema,
-  validation: ValidationResultSchema,
-  signature: z.object({ signature: z.string(), signer: z.string() }).optional(),
-});
-
-const AuditTrailSchema = z.object({
-  actId: z.uuid(),
-  entries: z.array(
-    z.object({
-      position: z.number().int(),
-      kind: z.string(),
-      actor: z.object({ id: z.string(), roles: z.array(z.string()) }),
-      at: z.string(),
-      requestId: z.string().nullable(),
-      payload: z.unknown(),
-      payloadHash: z.string(),
-      prevHash: z.string(),
-      entryHash: z.string(),
-      anchor: AnchorProofSchema.nullable(),
-    }),
-  ),
-});
-
-const VerificationSchema = z.object({
-  actId: z.uuid(),
-  verified: z.boolean(),
-  chain: z.union([
-    z.object({ ok: z.literal(true), length: z.number().int() }),
-    z.object({
-      ok: z.literal(false),
-      firstBreak: z.object({ position: z.number().int(), reason: z.string() }),
-    }),
-  ]),
-  entries: z.array(
-    z.object({
-      position: z.number().int(),
-      kind: z.string(),
-      entryHash: z.string(),
-      anchor: z.object({ anchored: z.boolean(), ok: z.boolean().nullable(), detail: z.string() }),
-    }),
-  ),
-  differences: z.array(z.string()),
-});
 
 const PseudonymParams = z.object({
   pseudonym: z.string().regex(/^[A-Za-z0-9_-]{1,16}\.[0-9a-f]{64}$/, "not a pseudonym"),
@@ -81,7 +39,7 @@ export const actRoutes: FastifyPluginAsyncZod<{
         summary: "Enter an act; answers with the act (pending) and its first suggestions",
         body: ActCreateSchema,
         response: {
-          201: z.object({ act: ActViewSchema, suggestions: SuggestionResultSchema }),
+          201: ActCreatedSchema,
           ...problems,
           409: ProblemSchema,
         },

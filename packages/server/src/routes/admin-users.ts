@@ -2,23 +2,9 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { PASSWORD_MAX_LENGTH } from "../identity/passwords.js";
 import { ROLES } from "../identity/permissions.js";
+import { UserViewSchema } from "../identity/schemas.js";
 import type { IdentityService } from "../identity/service.js";
 import { ProblemSchema } from "../problem.js";
-
-const UserSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  roles: z.array(z.enum(ROLES)),
-  site: z.string().nullable(),
-  disabled: z.boolean(),
-  locked: z.boolean(),
-  mfaEnabled: z.boolean(),
-  passwordChangeRequired: z.boolean(),
-  /** Signs in through OpenID Connect. */
-  external: z.boolean(),
-  createdAt: z.string(),
-  lastLoginAt: z.string().nullable(),
-});
 
 const Roles = z.array(z.enum(ROLES)).min(1);
 const Site = z.string().trim().min(1).max(100);
@@ -48,7 +34,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<{ identity: IdentityService 
           site: Site.optional(),
         }),
         response: {
-          201: UserSchema.extend({ oneTimePassword: z.string().optional() }),
+          201: UserViewSchema.extend({ oneTimePassword: z.string().optional() }),
           409: ProblemSchema,
           ...problems,
         },
@@ -67,7 +53,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<{ identity: IdentityService 
       schema: {
         tags: ["admin"],
         summary: "Every account",
-        response: { 200: z.array(UserSchema), ...problems },
+        response: { 200: z.array(UserViewSchema), ...problems },
       },
     },
     async () => identity.listUsers(),
@@ -89,7 +75,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<{ identity: IdentityService 
           resetMfa: z.literal(true).optional(),
           unlock: z.literal(true).optional(),
         }),
-        response: { 200: UserSchema, 409: ProblemSchema, ...problems },
+        response: { 200: UserViewSchema, 409: ProblemSchema, ...problems },
       },
     },
     async (request) => identity.updateUser(request.params.id, request.body),

@@ -4,7 +4,8 @@ import type { IdentityConfig } from "../config.js";
 import { currentUser } from "../identity/http.js";
 import { OIDC_LOGIN_TTL_SECONDS, type OidcLogin } from "../identity/oidc.js";
 import { PASSWORD_MAX_LENGTH } from "../identity/passwords.js";
-import { AUTHENTICATED, permissionsOf, ROLES } from "../identity/permissions.js";
+import { AUTHENTICATED, permissionsOf } from "../identity/permissions.js";
+import { MeSchema, TokenResponseSchema } from "../identity/schemas.js";
 import type { IdentityService } from "../identity/service.js";
 import { HttpProblem, ProblemSchema } from "../problem.js";
 
@@ -27,13 +28,6 @@ const TokenRequestSchema = z.discriminatedUnion("grant_type", [
     otp: z.string().min(1).max(32),
   }),
 ]);
-
-const TokenResponseSchema = z.object({
-  access_token: z.string(),
-  token_type: z.literal("Bearer"),
-  expires_in: z.number().int(),
-  refresh_token: z.string(),
-});
 
 /** 403 on /auth/token: a second factor is needed (`mfa_token`), or the account is disabled. */
 const MfaRequiredSchema = ProblemSchema.extend({
@@ -146,14 +140,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (
         tags: ["auth"],
         summary: "The signed-in user, roles and effective permissions",
         response: {
-          200: z.object({
-            id: z.uuid(),
-            email: z.string(),
-            roles: z.array(z.enum(ROLES)),
-            site: z.string().optional(),
-            pending: z.enum(["password_change", "mfa_enrolment"]).optional(),
-            permissions: z.array(z.string()),
-          }),
+          200: MeSchema,
           ...problems,
         },
       },

@@ -1,10 +1,7 @@
 import {
   ActCodeSchema,
-  ActSchema,
   ActSearchHitSchema,
-  NoteSchema,
   ReferentialDiffSchema,
-  ReferentialVersionSchema,
   ValidationInputSchema,
   ValidationResultSchema,
   VersionIdSchema,
@@ -13,15 +10,9 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { HttpProblem, ProblemSchema } from "../problem.js";
 import type { ReferentialService } from "../services/referential-service.js";
+import { ActDetailSchema, VersionListSchema } from "./ccam-schemas.js";
 
 const VersionQuery = z.object({ version: VersionIdSchema.optional() });
-
-export const ActDetailSchema = ActSchema.extend({
-  version: z.string(),
-  chapterPath: z.array(z.object({ path: z.string(), title: z.string(), notes: z.array(NoteSchema) })),
-  modifierDetails: z.array(z.object({ code: z.string(), label: z.string().nullable() })),
-  complementaryActs: z.array(z.object({ code: z.string(), label: z.string().nullable() })),
-});
 
 const problems = {
   400: ProblemSchema,
@@ -45,7 +36,7 @@ export const ccamRoutes: FastifyPluginAsyncZod<{ referentials: ReferentialServic
       schema: {
         tags: ["ccam"],
         summary: "Imported CCAM versions, oldest first",
-        response: { 200: z.array(ReferentialVersionSchema) },
+        response: { 200: VersionListSchema },
       },
     },
     async () => referentials.versions.map((r) => r.version).reverse(),

@@ -5,32 +5,23 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { CacheProbe } from "../observability/cache-probe.js";
 import type { ReferentialService } from "../services/referential-service.js";
+import { type Check, type LlmCheck, ReadinessSchema } from "./health-schemas.js";
 
-const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
-const ReadinessSchema = z.object({
-  /**
-   * `degraded`: serving, but decisions wait to be anchored (chain unreachable) or the shared cache is down
-   * (rate limits and cached suggestions fall back per instance).
-   */
-  status: z.enum(["ready", "degraded", "not_ready"]),
-  checks: z.object({
-    database: CheckSchema,
-    referential: CheckSchema,
-    cache: CheckSchema.optional(),
-    chain: CheckSchema.optional(),
-  }),
-});
+/** What the suggester reports of its optional LLM (acts/suggester.ts `llmStatus()`). */
+export type LlmStatus = () => { state: "off" | "ok" | "degraded"; detail: string | null };
 
 /**
- * Liveness (the process answers) and readiness (database reachable, a referential loaded; cache and chain
- * state, which degrade but do not stop the service).
+ * Liveness (the process answers) and readiness (database reachable, a referential loaded; cache, chain and LLM
+ * state, which degrade but do not stop the service; no LLM configured is not a failure).
  */
 export const healthRoutes: FastifyPluginAsyncZod<{
   db: Database;
   referentials: ReferentialService;
   ledger: Ledger | undefined;
   cache?: CacheProbe | undefined;
-}> = async (app, { db, referentials, ledger, cache }) => {
+  /** Absent when the process runs no act workflow (no suggester): the check is then left out. */
+  llm?: LlmStatus | undefined;
+}> = async (app, { db, referentials, ledger, cache, llm }) => {
   app.get(
     "/healthz",
     { schema: { tags: ["health"], response: { 200: z.object({ status: z.literal("ok") }) } } },
@@ -56,8 +47,9 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         ledger ? chainCheck(ledger) : undefined,
         cache?.check(),
       ]);
+      const llmState = llm && llmCheck(llm());
       const ready = database.ok && referential.ok;
-      const degraded = (chain && !chain.ok) || (cacheState && !cacheState.ok);
+      const degraded = (chain && !chain.ok) || (cacheState && !cacheState.ok) || (llmState && !llmState.ok);
       const status = !ready ? "not_ready" : degraded ? "degraded" : "ready";
       return reply.code(ready ? 200 : 503).send({
         status,
@@ -66,13 +58,25 @@ export const healthRoutes: FastifyPluginAsyncZod<{
           referential,
           ...(cacheState ? { cache: cacheState } : {}),
           ...(chain ? { chain } : {}),
+          ...(llmState ? { llm: llmState } : {}),
         },
       });
     },
   );
 };
 
-async function chainCheck(ledger: Ledger): Promise<z.infer<typeof CheckSchema>> {
+function llmCheck(status: ReturnType<LlmStatus>): LlmCheck {
+  const detail =
+    status.detail ??
+    (status.state === "off"
+      ? "no LLM configured: offline engine"
+      : status.state === "ok"
+        ? "answering"
+        : "not answering: offline order served");
+  return { ok: status.state !== "degraded", state: status.state, detail };
+}
+
+async function chainCheck(ledger: Ledger): Promise<Check> {
   const status = await ledger.status();
   const queue = `${status.queueDepth} leaf(s) waiting, anchored tree size ${status.anchoredSize}`;
   if (status.state === "degraded") {
