@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, EnvSchema, loadConfig } from "./config.js";
 
@@ -113,5 +115,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ CCAM_OIDC_ISSUER: "https://idp.example" })).toThrow(
       /CCAM_OIDC_CLIENT_ID: required with .*\n.*CCAM_OIDC_REDIRECT_URI: required with/,
     );
+  });
+});
+
+describe("README configuration table", () => {
+  it("documents every variable of the schema, and only those", () => {
+    const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+    const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## Development"));
+    const documented = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect([...documented].sort()).toEqual(Object.keys(EnvSchema.shape).sort());
   });
 });
