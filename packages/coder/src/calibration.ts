@@ -9,7 +9,7 @@ export interface Calibration {
  * default weights; scripts/tune.mjs --cases). The 5-fold held-out reliability table is in docs/coder.md.
  * p = 1 / (1 + exp(-(a * margin + b))).
  */
-export const DEFAULT_CALIBRATION: Calibration = { a: 2.22, b: 1.56 };
+export const DEFAULT_CALIBRATION: Calibration = { a: 3.07, b: 1.16 };
 
 export function calibrate(margin: number, c: Calibration = DEFAULT_CALIBRATION): number {
   const p = 1 / (1 + Math.exp(-(c.a * margin + c.b)));
