@@ -53,13 +53,23 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
   });
   try {
     if (config.migrateOnStart) await migrate(database, allMigrations);
-    const referentials = await ReferentialService.load(new ReferentialStore(database.db));
+    // In parallel: loading the versions is CPU and database work, starting the ledger mostly waits for the
+    // embedded chain's process to answer (a second of cold start saved).
+    const [loaded, opened] = await Promise.allSettled([
+      ReferentialService.load(new ReferentialStore(database.db)),
+      options.ledger
+        ? createLedger(config.ledger, database.db, {
+            anchoring: config.ledgerWorker === "off" ? "external" : "inprocess",
+          })
+        : undefined,
+    ]);
+    if (loaded.status === "rejected" || opened.status === "rejected") {
+      if (opened.status === "fulfilled") await opened.value?.close();
+      throw loaded.status === "rejected" ? loaded.reason : (opened as PromiseRejectedResult).reason;
+    }
+    const referentials = loaded.value;
+    const ledger = opened.value;
     const identity = new IdentityService(database.db, config);
-    const ledger = options.ledger
-      ? await createLedger(config.ledger, database.db, {
-          anchoring: config.ledgerWorker === "off" ? "external" : "inprocess",
-        })
-      : undefined;
     const metrics = ledger && new Metrics();
     const cache =
       ledger &&
