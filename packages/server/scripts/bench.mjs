@@ -14,7 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { registryAbi } from "@ccam/ledger";
+import { ANVIL_DEV_PRIVATE_KEY, registryAbi } from "@ccam/ledger";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createPublicClient, http } from "viem";
@@ -257,7 +257,9 @@ async function suggestionLatency(url, token, connections) {
   };
 }
 
-async function endToEnd(url, token, chain) {
+/** N acts created then validated, spread over `urls` (one autocannon per instance), until all anchored. */
+async function endToEnd(urls, token, chain) {
+  const url = urls[0];
   const before = await anchorTransactions(chain);
   const treeBefore = await metric(url, "ccam_ledger_tree_size");
   let created = 0;
@@ -266,49 +268,54 @@ async function endToEnd(url, token, chain) {
   let n = 0;
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const started = performance.now();
-  const { result } = await load({
-    url,
-    connections: E2E_CONNECTIONS,
-    amount: ACTS * 2,
-    timeout: 30,
-    requests: [
-      {
-        method: "POST",
-        path: "/actes",
-        headers,
-        setupRequest: (req) => {
-          const i = n++;
-          return {
-            ...req,
-            body: JSON.stringify({
-              patientId: `IPP-BENCH-${i % 500}`,
-              performedAt: "2026-03-02T10:00:00Z",
-              text: TEXTS[i % TEXTS.length],
-            }),
-          };
-        },
-        onResponse: (status, body, context) => {
-          if (status === 201) {
-            created++;
-            context.id = JSON.parse(body).act.id;
-          } else failures++;
-        },
-      },
-      {
-        method: "POST",
-        headers,
-        setupRequest: (req, context) =>
-          context.id
-            ? {
+  const runs = await Promise.all(
+    urls.map((target) =>
+      load({
+        url: target,
+        connections: E2E_CONNECTIONS / urls.length,
+        amount: (ACTS * 2) / urls.length,
+        timeout: 30,
+        requests: [
+          {
+            method: "POST",
+            path: "/actes",
+            headers,
+            setupRequest: (req) => {
+              const i = n++;
+              return {
                 ...req,
-                path: `/validation/${context.id}`,
-                body: JSON.stringify({ codes: [{ code: "HMFC004", activity: 1, phase: 0 }] }),
-              }
-            : undefined,
-        onResponse: (status) => (status === 200 ? validated++ : failures++),
-      },
-    ],
-  });
+                body: JSON.stringify({
+                  patientId: `IPP-BENCH-${i % 500}`,
+                  performedAt: "2026-03-02T10:00:00Z",
+                  text: TEXTS[i % TEXTS.length],
+                }),
+              };
+            },
+            onResponse: (status, body, context) => {
+              if (status === 201) {
+                created++;
+                context.id = JSON.parse(body).act.id;
+              } else failures++;
+            },
+          },
+          {
+            method: "POST",
+            headers,
+            setupRequest: (req, context) =>
+              context.id
+                ? {
+                    ...req,
+                    path: `/validation/${context.id}`,
+                    body: JSON.stringify({ codes: [{ code: "HMFC004", activity: 1, phase: 0 }] }),
+                  }
+                : undefined,
+            onResponse: (status) => (status === 200 ? validated++ : failures++),
+          },
+        ],
+      }),
+    ),
+  );
+  const result = { non2xx: runs.reduce((n, r) => n + r.result.non2xx, 0) };
   const requestsDoneMs = performance.now() - started;
   // Until every leaf written by this run is anchored (bounded).
   const expectedTree = treeBefore + validated * 3;
@@ -332,6 +339,7 @@ async function endToEnd(url, token, chain) {
     failures,
     non2xx: result.non2xx,
     connections: E2E_CONNECTIONS,
+    instances: urls.length,
     requestsDoneMs: round(requestsDoneMs, 0),
     allAnchoredMs: round(anchoredAtMs, 0),
     actsPerSec: anchoredAtMs ? round((validated / anchoredAtMs) * 1000, 1) : null,
@@ -383,6 +391,15 @@ async function benchEngine(engine) {
     CCAM_AUTH_RATE_LIMIT: "1000",
     ...(schema ? { DATABASE_URL: PG_URL, CCAM_DATABASE_SCHEMA: schema } : {}),
     ...(engine === "pg" && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    // PostgreSQL runs also start a second instance: both need the same token and application keys.
+    ...(engine === "pg"
+      ? {
+          CCAM_JWT_SECRET: randomBytes(32).toString("hex"),
+          CCAM_PSEUDONYM_KEYS: `p1:${randomBytes(32).toString("base64")}`,
+          CCAM_MASTER_KEYS: `m1:${randomBytes(32).toString("base64")}`,
+          CCAM_SIGNER_PRIVATE_KEY: `0x${randomBytes(32).toString("hex")}`,
+        }
+      : {}),
   };
   const out = { engine };
   try {
@@ -410,8 +427,35 @@ async function benchEngine(engine) {
     out.rssAfterStartMb = round(rssMb(server.child.pid), 0);
     await suggestionLatency(url, token, 1); // warm-up pass (JIT, caches), not reported
     out.suggest = [await suggestionLatency(url, token, 1), await suggestionLatency(url, token, 8)];
-    out.e2e = await endToEnd(url, token, chainOf(dataDir));
+    const chain = chainOf(dataDir);
+    out.e2e = await endToEnd([url], token, chain);
     out.peakRssMb = round(peakRssMb(server.child.pid), 0);
+    if (engine === "pg") {
+      // Scale-out on the same machine: a second instance (anchoring off, rpc to the first one's chain) takes
+      // half of the load; the first keeps anchoring.
+      const portB = await freePort();
+      const urlB = `http://127.0.0.1:${portB}`;
+      const dirB = mkdtempSync(join(tmpdir(), "ccam-bench-pg-b-"));
+      const second = spawnServer({
+        ...env,
+        PORT: String(portB),
+        CCAM_DATA_DIR: dirB,
+        CCAM_IMPORT_ON_START: "false",
+        CCAM_LEDGER_WORKER: "off",
+        CCAM_LEDGER_MODE: "rpc",
+        CCAM_CHAIN_RPC_URL: chain.rpcUrl,
+        CCAM_CHAIN_CONTRACT: chain.contract,
+        CCAM_CHAIN_PRIVATE_KEY: ANVIL_DEV_PRIVATE_KEY,
+      });
+      try {
+        await waitReady(urlB, second, performance.now());
+        await preview(urlB, token);
+        out.e2eTwoInstances = await endToEnd([url, urlB], token, chain);
+      } finally {
+        await stopServer(second);
+        rmSync(dirB, { recursive: true, force: true });
+      }
+    }
     await stopServer(server);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -446,6 +490,12 @@ for (const engine of ENGINES) {
   console.log(
     `chain: ${e.chainTransactions} anchor transactions = ${e.chainTxPer1000Acts} per 1,000 acts (${e.chainTxPer1000Leaves} per 1,000 audit leaves); one per batch: ${e.oneTransactionPerBatch}`,
   );
+  if (r.e2eTwoInstances) {
+    const t = r.e2eTwoInstances;
+    console.log(
+      `end to end on two instances (the second with anchoring off): ${t.acts} acts, all anchored at ${t.allAnchoredMs} ms → ${t.actsPerSec} acts/s (${t.failures} failures)`,
+    );
+  }
   console.log(
     `RSS of the server process: ${r.rssAfterStartMb} MiB after start and one suggestion; peak (VmHWM) ${r.peakRssMb} MiB`,
   );
@@ -457,6 +507,7 @@ const summary = {
   suggestP95Ms: Math.max(p95("pglite") ?? 0, p95("pg") ?? 0) || null,
   suggestP99Ms: results.pglite?.suggest[0]?.p99 ?? null,
   e2eActsPerSecPg: results.pg?.e2e.actsPerSec ?? null,
+  e2eActsPerSecPgTwoInstances: results.pg?.e2eTwoInstances?.actsPerSec ?? null,
   e2eActsPerSecPglite: results.pglite?.e2e.actsPerSec ?? null,
   chainTxPer1000: results.pg?.e2e.chainTxPer1000Acts ?? results.pglite?.e2e.chainTxPer1000Acts ?? null,
   coldStartMs: Math.max(results.pglite?.coldStartMs ?? 0, results.pg?.coldStartMs ?? 0) || null,
