@@ -2,6 +2,7 @@
  * The only way the app talks to the server: the documented HTTP API, a bearer token, problem+json errors.
  * The session (access + refresh token) lives in sessionStorage: closing the tab signs out.
  */
+import type { TokenResponse } from "@ccam/server/schemas";
 
 export interface Problem {
   type?: string;
@@ -22,12 +23,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface Tokens {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-  token_type: "Bearer";
-}
+/** POST /auth/token, /auth/refresh (identity/schemas.ts TokenResponseSchema). */
+export type Tokens = TokenResponse;
 
 const STORAGE_KEY = "ccam.session";
 type Listener = (tokens: Tokens | null) => void;
@@ -60,6 +57,8 @@ export interface RequestOptions {
   json?: unknown;
   /** application/x-www-form-urlencoded body (the OAuth2 token endpoint). */
   form?: Record<string, string>;
+  /** A raw body sent as is with its media type (a file upload: POST /ccam/imports). */
+  raw?: { body: Blob; type: string };
   query?: Record<string, string | number | undefined | null>;
   signal?: AbortSignal;
   /** Send the bearer token (default true). */
@@ -106,7 +105,7 @@ function refreshSession(): Promise<boolean> {
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = "GET", json, form, query, signal, auth = true, accept = [] } = options;
+  const { method = "GET", json, form, raw, query, signal, auth = true, accept = [] } = options;
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
@@ -116,8 +115,11 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
     const token = auth ? session.get()?.access_token : undefined;
     if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (form) {
+    let body: string | Blob | undefined;
+    if (raw) {
+      headers["content-type"] = raw.type;
+      body = raw.body;
+    } else if (form) {
       headers["content-type"] = "application/x-www-form-urlencoded";
       body = new URLSearchParams(form).toString();
     } else if (json !== undefined) {

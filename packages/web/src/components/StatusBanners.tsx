@@ -1,26 +1,21 @@
 import { Alert, Group, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { useAuth } from "../api/auth";
 import { api } from "../api/client";
-import type { Readiness, WorkflowMetrics } from "../api/types";
+import type { Readiness } from "../api/types";
 
-/** Degraded states, visible on every page: referential missing, chain down (decisions queued), LLM off. */
+/**
+ * Degraded states, visible on every page and to every role, all read from /readyz: referential missing,
+ * database unreachable, chain down (decisions queued), LLM off or not answering.
+ */
 export function StatusBanners() {
-  const { can } = useAuth();
   const ready = useQuery({
     queryKey: ["readyz"],
     queryFn: () => api<Readiness>("/readyz", { auth: false, accept: [503] }),
     refetchInterval: 30_000,
   });
-  const metrics = useQuery({
-    queryKey: ["metrics"],
-    queryFn: () => api<WorkflowMetrics>("/admin/metrics"),
-    enabled: can("metrics:read"),
-    refetchInterval: 15_000,
-  });
   const checks = ready.data?.checks;
-  const llm = metrics.data?.llm;
+  const llm = checks?.llm;
   return (
     <Group gap="xs" grow preventGrowOverflow={false} wrap="wrap" data-testid="status-banners">
       {ready.isError && (
@@ -35,7 +30,8 @@ export function StatusBanners() {
       )}
       {checks && !checks.referential.ok && (
         <Banner color="red" title="Référentiel CCAM absent">
-          aucune version importée : déposez l'export officiel dans CCAM_SOURCE_DIR et redémarrez (ou
+          aucune version importée : un administrateur l'importe dans Administration › Versions CCAM, ou
+          déposez l'export officiel dans CCAM_SOURCE_DIR et redémarrez (ou
           <span className="mono"> npx ccam import FICHIER</span>).
         </Banner>
       )}
@@ -48,7 +44,7 @@ export function StatusBanners() {
         <Banner color={llm.state === "off" ? "gray" : "orange"} title={llmTitle(llm.state)}>
           {llm.state === "off"
             ? "suggestions du moteur hors ligne (aucun LLM configuré)."
-            : "le LLM ne répond pas : l'ordre du moteur hors ligne est servi."}
+            : `le LLM ne répond pas : l'ordre du moteur hors ligne est servi. ${llm.detail ?? ""}`}
         </Banner>
       )}
     </Group>

@@ -32,6 +32,7 @@ import {
   type User,
 } from "../api/types";
 import { formatDate, formatDateTime, formatMs, formatPercent } from "../lib/format";
+import { ImportVersion } from "./AdminImport";
 import { useMetrics } from "./Dashboard";
 
 const ROLE_OPTIONS = (Object.keys(ROLE_LABELS) as Role[]).map((value) => ({
@@ -252,6 +253,7 @@ function CreateUser() {
 }
 
 function Referential() {
+  const { can } = useAuth();
   const versions = useQuery({
     queryKey: ["versions"],
     queryFn: () => api<ReferentialVersion[]>("/ccam/versions"),
@@ -309,11 +311,14 @@ function Referential() {
           )}
         </Table.Tbody>
       </Table>
-      <Alert color="blue" variant="light" title="Importer une version" p="xs">
-        L'API n'expose pas encore d'import : déposez l'export officiel (CSV ou XLSX) dans CCAM_SOURCE_DIR puis
-        redémarrez (import automatique, idempotent par SHA-256), ou lancez{" "}
-        <Code>npx ccam import FICHIER</Code> (barre de progression dans le terminal).
-      </Alert>
+      {can("referential:manage") ? (
+        <ImportVersion />
+      ) : (
+        <Text size="xs" c="dimmed">
+          Nouvelle version : un administrateur l'importe ici, ou l'export officiel est déposé dans
+          CCAM_SOURCE_DIR avant un redémarrage.
+        </Text>
+      )}
       <Title order={3} size="h5">
         Différences entre versions
       </Title>

@@ -9,7 +9,9 @@ import { createQueryClient, Providers } from "../providers";
 export interface Call {
   method: string;
   url: string;
+  /** JSON bodies parsed; other bodies (a File, a Blob) as sent. */
   body: unknown;
+  headers: Record<string, string>;
 }
 
 type Handler = (call: Call) => { status?: number; body?: unknown } | undefined;
@@ -40,13 +42,14 @@ export function stubApi(handler: Handler, me: Me | null = codeur): Call[] {
     "fetch",
     vi.fn(async (input: string, init: RequestInit = {}) => {
       const raw = typeof init.body === "string" ? init.body : undefined;
-      let body: unknown = raw;
+      let body: unknown = raw ?? init.body;
       try {
-        body = raw ? JSON.parse(raw) : undefined;
+        body = raw ? JSON.parse(raw) : body;
       } catch {
         body = raw;
       }
-      const call = { method: init.method ?? "GET", url: input, body };
+      const headers = { ...(init.headers as Record<string, string> | undefined) };
+      const call = { method: init.method ?? "GET", url: input, body, headers };
       calls.push(call);
       const answer =
         handler(call) ??
