@@ -414,11 +414,14 @@ export class ActService {
 
   /** Recomputes the chain and every anchored proof; says exactly what differs. */
   async verify(id: string, ctx: RequestContext) {
-    await this.row(id, ctx);
+    const row = await this.row(id, ctx);
     const links = await this.links(id);
     const chainBreak = verifyChain(links);
     const differences: string[] = [];
     if (chainBreak) differences.push(`audit entry ${chainBreak.position}: ${chainBreak.reason}`);
+    // The act's current decision (status and codes, what is billed) must be the one its trail records.
+    const decisionDiff = decisionMismatch(row.status, (await this.codesOf([id])).get(id) ?? [], links);
+    if (decisionDiff) differences.push(decisionDiff);
     const entries = [];
     for (const link of links) {
       let anchor: { anchored: boolean; ok: boolean | null; detail: string } = {
@@ -735,4 +738,27 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
     ]);
   }
   return { createdAt, id };
+}
+
+/** How the act's stored status and codes differ from the last decision of its audit trail, if they do. */
+function decisionMismatch(
+  status: string,
+  stored: readonly { code: string; activity: number; phase: number }[],
+  links: readonly { kind: string; payload: unknown }[],
+): string | undefined {
+  const decision = links.findLast((l) => l.kind === "act.validated" || l.kind === "act.overridden");
+  const expected = decision ? (decision.kind === "act.validated" ? "validated" : "overridden") : "pending";
+  if (status !== expected)
+    return `the act's status "${status}" does not match its audit trail ("${expected}")`;
+  const key = (c: { code: string; activity: number; phase: number }) => `${c.code}/${c.activity}/${c.phase}`;
+  const recorded = (
+    (decision?.payload as { codes?: { code: string; activity: number; phase: number }[] })?.codes ?? []
+  )
+    .map(key)
+    .sort();
+  const current = stored.map(key).sort();
+  if (recorded.join(",") !== current.join(",")) {
+    return `the act's codes (${current.join(", ") || "none"}) do not match the decision in its audit trail (${recorded.join(", ") || "none"})`;
+  }
+  return undefined;
 }
