@@ -1,8 +1,12 @@
 import { loadConfig, openRuntime, type Runtime } from "@ccam/server";
 
-/** Runs `fn` with an opened runtime (config from the environment, migrated database, loaded versions). */
-export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(loadConfig());
+/** Runs `fn` with an opened runtime (config from the environment, migrated database, loaded versions; the ledger and
+ * act workflow with `ledger`). */
+export async function withRuntime<T>(
+  fn: (runtime: Runtime) => Promise<T>,
+  options: { ledger?: boolean } = {},
+): Promise<T> {
+  const runtime = await openRuntime(loadConfig(), options);
   try {
     return await fn(runtime);
   } finally {

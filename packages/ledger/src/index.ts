@@ -40,10 +40,13 @@ export {
   type Check,
   type ConsistencyDocument,
   ConsistencyDocumentSchema,
+  type ProofBundle,
+  ProofBundleSchema,
   type ProofDocument,
   ProofDocumentSchema,
   type VerificationReport,
   verifyConsistencyDocument,
+  verifyProofBundle,
   verifyProofDocument,
 } from "./verify/proof.js";
 export { runVerify } from "./verify/run.js";

@@ -30,6 +30,15 @@ export const ProofDocumentSchema = z.object({
 });
 export type ProofDocument = z.infer<typeof ProofDocumentSchema>;
 
+/** Several proofs exported together, e.g. every anchored audit entry of one act (`subject`). */
+export const ProofBundleSchema = z.object({
+  format: z.literal("ccam-ledger-proofs/1"),
+  subject: z.string(),
+  proofs: z.array(ProofDocumentSchema).min(1),
+  exportedAt: z.string(),
+});
+export type ProofBundle = z.infer<typeof ProofBundleSchema>;
+
 /** Two anchored heads and the RFC 9162 proof that the first is a prefix of the second (append-only). */
 export const ConsistencyDocumentSchema = z.object({
   format: z.literal("ccam-ledger-consistency/1"),
@@ -149,6 +158,18 @@ export async function verifyProofDocument(input: unknown, rpcUrl: string): Promi
       await checkRootOnChain(r, doc.chain, doc.treeHead),
     ])),
   );
+  return report(checks);
+}
+
+/** Standalone verification of a bundle: every proof in it, each check named after its leaf. */
+export async function verifyProofBundle(input: unknown, rpcUrl: string): Promise<VerificationReport> {
+  const bundle = parse(ProofBundleSchema, input);
+  if ("valid" in bundle) return bundle;
+  const checks: Check[] = [];
+  for (const doc of bundle.proofs) {
+    const result = await verifyProofDocument(doc, rpcUrl);
+    checks.push(...result.checks.map((c) => ({ ...c, detail: `leaf ${doc.leaf.index}: ${c.detail}` })));
+  }
   return report(checks);
 }
 

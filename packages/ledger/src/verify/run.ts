@@ -1,8 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { report, type VerificationReport, verifyConsistencyDocument, verifyProofDocument } from "./proof.js";
+import {
+  report,
+  type VerificationReport,
+  verifyConsistencyDocument,
+  verifyProofBundle,
+  verifyProofDocument,
+} from "./proof.js";
 
 /**
- * `ccam verify --proof FILE --rpc URL`: verifies an exported proof or consistency document using only the file
+ * `ccam verify --proof FILE --rpc URL`: verifies an exported proof, proof bundle or consistency document using only the file
  * and a chain endpoint. Returns the report and its human-readable form; exit code 0 when valid, 1 otherwise.
  */
 export async function runVerify(options: { proofFile: string; rpcUrl: string }): Promise<{
@@ -21,9 +27,14 @@ async function verifyFile(file: string, rpcUrl: string): Promise<VerificationRep
   } catch (error) {
     return report([{ name: "document", ok: false, detail: `unreadable: ${(error as Error).message}` }]);
   }
-  return (doc as { format?: unknown } | null)?.format === "ccam-ledger-consistency/1"
-    ? verifyConsistencyDocument(doc, rpcUrl)
-    : verifyProofDocument(doc, rpcUrl);
+  switch ((doc as { format?: unknown } | null)?.format) {
+    case "ccam-ledger-consistency/1":
+      return verifyConsistencyDocument(doc, rpcUrl);
+    case "ccam-ledger-proofs/1":
+      return verifyProofBundle(doc, rpcUrl);
+    default:
+      return verifyProofDocument(doc, rpcUrl);
+  }
 }
 
 export function formatReport(result: VerificationReport): string {

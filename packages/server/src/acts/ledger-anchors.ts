@@ -38,6 +38,8 @@ export function ledgerAnchors(ledger: Ledger): AnchorLog {
       return { ok: report.valid, detail: shown.map((check) => `${check.name}: ${check.detail}`).join("; ") };
     },
 
+    proofDocument: (seq, leaf) => ledger.inclusionProof(seq, { preimage: leaf.payload }),
+
     async status() {
       const status = await ledger.status();
       return {

@@ -1,5 +1,6 @@
 import { ValidationIssueSchema } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
+import type { ProofDocument } from "@ccam/ledger";
 import { z } from "zod";
 
 /** What the act workflow needs from the coding agent (packages/coder). */
@@ -70,6 +71,8 @@ export interface AnchorLog {
    * against the log, the proof against the root, and the root against the chain.
    */
   verify(seq: number, expected: AnchorLeaf): Promise<{ ok: boolean; detail: string }>;
+  /** The self-contained proof of an anchored leaf, with its preimage, for an outside auditor. */
+  proofDocument(seq: number, leaf: AnchorLeaf): Promise<ProofDocument>;
   status(): Promise<AnchorStatus>;
 }
 

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { ReferentialCatalog, ValidationResult } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
+import type { ProofBundle, ProofDocument } from "@ccam/ledger";
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { MemoryCache, type SharedCache } from "../cache/index.js";
 import { HttpProblem } from "../problem.js";
@@ -446,6 +447,28 @@ export class ActService {
         : { ok: true as const, length: links.length },
       entries,
       differences,
+    };
+  }
+
+  /**
+   * Every anchored audit entry of the act as a self-contained proof (leaf preimage: act id, position and entry
+   * hash only), for `ccam verify --proof FILE --rpc URL` without our database. 409 while nothing is anchored.
+   */
+  async exportProofs(id: string, ctx: RequestContext): Promise<ProofBundle> {
+    await this.row(id, ctx);
+    const proofs: ProofDocument[] = [];
+    for (const link of await this.links(id)) {
+      if (link.leafSeq === null || !(await this.deps.anchors.proof(link.leafSeq)).anchored) continue;
+      proofs.push(await this.deps.anchors.proofDocument(link.leafSeq, auditLeaf(link)));
+    }
+    if (proofs.length === 0) {
+      throw new HttpProblem(409, "Pas encore ancré", `No audit entry of act ${id} is anchored yet.`);
+    }
+    return {
+      format: "ccam-ledger-proofs/1",
+      subject: `act:${id}`,
+      proofs,
+      exportedAt: new Date().toISOString(),
     };
   }
 

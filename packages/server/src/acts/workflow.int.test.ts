@@ -261,6 +261,14 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       });
       expect(entry.anchor.batchRoot).toMatch(/^0x[0-9a-f]{64}$/);
     }
+    const proofs = await call(auditeur, "GET", `/audit/${act.id}/proofs`);
+    expect(proofs.statusCode).toBe(200);
+    expect(
+      proofs
+        .json()
+        .proofs.map((p: { preimage: { payload: { position: number } } }) => p.preimage.payload.position),
+    ).toEqual([1, 2, 3]);
+    expect((await call(codeur, "GET", `/audit/${act.id}/proofs`)).statusCode).toBe(403);
   });
 
   it("detects a tampered audit row: names the act's first broken entry", async () => {

@@ -1,3 +1,4 @@
+import { ProofBundleSchema } from "@ccam/ledger";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type WorkflowMetrics, WorkflowMetricsSchema } from "../acts/metrics.js";
@@ -168,6 +169,21 @@ export const actRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => acts.trail(request.params.acteId, requestContext(request)),
+  );
+
+  app.get(
+    "/audit/:acteId/proofs",
+    {
+      config: { permission: "audit:verify" },
+      schema: {
+        tags: ["audit"],
+        summary:
+          "Export the act's anchored entries as self-contained proofs (ccam verify --proof FILE --rpc URL, no database)",
+        params: ActIdParams,
+        response: { 200: ProofBundleSchema, ...problems, 409: ProblemSchema },
+      },
+    },
+    async (request) => acts.exportProofs(request.params.acteId, requestContext(request)),
   );
 
   app.get(
