@@ -47,6 +47,43 @@ describe("HTTP API over the real V78 and V81", () => {
     expect(versions[1].sourceSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("validates and prices a session with the rule engine (POST /ccam/validate)", async () => {
+    const post = (payload: unknown) =>
+      app.inject({ method: "POST", url: "/ccam/validate", headers, payload: payload as object });
+    const priced = await post({
+      date: "2026-03-02",
+      acts: [
+        { code: "NEKA020", activity: 1, phase: 0 },
+        { code: "NEKA020", activity: 4, phase: 0 },
+      ],
+    });
+    expect(priced.statusCode).toBe(200);
+    // V81 sheet: NEKA020 activity 1 = 459.80 €, anaesthesia (activity 4) = 229.90 €, each at 100 %.
+    expect(priced.json()).toMatchObject({ valid: true, version: "V81", total: 689.7 });
+    const blocked = (
+      await post({ date: "2026-03-02", acts: [{ code: "NEKA020", activity: 2, phase: 0 }] })
+    ).json();
+    expect(blocked.valid).toBe(false);
+    expect(blocked.issues.map((i: { severity: string }) => i.severity)).toContain("blocking");
+    // The version in force at the date answers: V78 before 2026-01-01.
+    expect(
+      (await post({ date: "2025-06-01", acts: [{ code: "NEKA020", activity: 1, phase: 0 }] })).json().version,
+    ).toBe("V78");
+
+    const bad = await post({ date: "2026-02-30", acts: [{ code: "neka20", activity: 1, phase: 0 }] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(["body.date", "body.acts.0.code"]),
+    );
+    expect(
+      (await post({ date: "2026-03-02", version: "V12", acts: [{ code: "NEKA020", activity: 1, phase: 0 }] }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await post({ date: "2020-01-01", acts: [{ code: "NEKA020", activity: 1, phase: 0 }] })).statusCode,
+    ).toBe(422);
+  });
+
   it("diffs two versions", async () => {
     const response = await get("/ccam/versions/V78/diff/V81");
     expect(response.statusCode).toBe(200);
