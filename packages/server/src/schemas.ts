@@ -40,7 +40,7 @@ export {
   type Verification,
   VerificationSchema,
 } from "./acts/schemas.js";
-export type { Role } from "./identity/permissions.js";
+export { permissionsOf, type Role } from "./identity/permissions.js";
 export {
   type Me,
   MeSchema,

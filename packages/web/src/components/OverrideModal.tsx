@@ -7,6 +7,7 @@ import { Controller, useFieldArray, useForm } from "react-hook-form";
 import type { z } from "zod";
 import { ApiError, api, describeError } from "../api/client";
 import type { CodeLineInput, Decision } from "../api/types";
+import { submitOnCtrlEnter } from "../lib/keys";
 import { withFrenchMessages } from "../lib/zod-fr";
 import { CodeSearch } from "./CodeSearch";
 
@@ -62,17 +63,7 @@ export function OverrideModal({
   const onSubmit = form.handleSubmit((values) => send.mutate(values));
   return (
     <Modal opened={opened} onClose={onClose} title="Corriger le codage" size="xl">
-      <form
-        onSubmit={onSubmit}
-        onKeyDown={(event) => {
-          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-            event.preventDefault();
-            void onSubmit();
-          }
-        }}
-        noValidate
-        aria-label="Correction"
-      >
+      <form onSubmit={onSubmit} onKeyDown={submitOnCtrlEnter(onSubmit)} noValidate aria-label="Correction">
         <Stack gap="xs">
           {send.error != null && (
             <Alert color="red" role="alert">

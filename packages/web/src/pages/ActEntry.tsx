@@ -29,6 +29,7 @@ import { ApiError, api, describeError } from "../api/client";
 import type { ActCreated, SuggestionResult } from "../api/types";
 import { ConfidenceBar } from "../components/ConfidenceBar";
 import { formatEuro, todayIso } from "../lib/format";
+import { submitOnCtrlEnter } from "../lib/keys";
 import { withFrenchMessages } from "../lib/zod-fr";
 
 export const SPECIALTIES = [
@@ -111,12 +112,7 @@ export function ActEntryPage() {
         <Paper withBorder p="sm">
           <form
             onSubmit={onSubmit}
-            onKeyDown={(event) => {
-              if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-                event.preventDefault();
-                void onSubmit();
-              }
-            }}
+            onKeyDown={submitOnCtrlEnter(onSubmit)}
             noValidate
             aria-label="Saisie d'acte"
           >

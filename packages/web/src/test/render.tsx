@@ -1,3 +1,4 @@
+import { permissionsOf } from "@ccam/server/schemas";
 import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { MemoryRouter, Route, Routes } from "react-router";
@@ -20,19 +21,7 @@ export const codeur: Me = {
   id: "00000000-0000-4000-8000-000000000001",
   email: "codeur@chu.test",
   roles: ["codeur", "superviseur_dim"],
-  permissions: [
-    "act:create",
-    "act:read:own",
-    "act:read:site",
-    "act:read:clinical_text",
-    "act:code",
-    "act:validate",
-    "act:override",
-    "audit:read",
-    "audit:verify",
-    "metrics:read",
-    "referential:read",
-  ],
+  permissions: [...permissionsOf(["codeur", "superviseur_dim"])],
 };
 
 /** Stubs fetch with `handler` (GET /auth/me answered with `me` unless handled); records every call. */
