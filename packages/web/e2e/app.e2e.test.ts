@@ -1,7 +1,7 @@
 /**
  * End to end: the built server (packages/server/dist/main.js) on a free loopback port with a fresh data folder and
- * only the V78 and V81 exports, the built web app it serves, and the system Chromium driven by playwright-core (never a
- * downloaded browser). Run with `npm run test:browser` (builds first). Screenshots of each page go to
+ * only the V81 export at start (V78 is imported through the admin page), the built web app it serves, and the system
+ * Chromium driven by playwright-core (never a downloaded browser). Run with `npm run test:browser` (builds first). Screenshots of each page go to
  * docs/screenshots/. Without /usr/bin/chromium the suite is skipped with a message, except under CI=true.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -17,9 +17,11 @@ const CHROMIUM = process.env.CCAM_CHROMIUM ?? "/usr/bin/chromium";
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const shots = join(repo, "docs/screenshots");
 const sharedDir = resolve(repo, process.env.CCAM_SHARED_DIR ?? "../shared");
-const exports = ["CCAM_V78_2025-02-01.csv", "CCAM_V81_2026-01-01.csv"].map((f) =>
+const [V78, V81] = ["CCAM_V78_2025-02-01.csv", "CCAM_V81_2026-01-01.csv"].map((f) =>
   join(sharedDir, "ccam/ameli", f),
-);
+) as [string, string];
+/** Imported at start; V78 is uploaded from the admin page. */
+const exports = [V81];
 const ADMIN = { email: "admin@chu-exemple.fr", password: "admin-mot-de-passe-e2e" };
 const CODER = { email: "c.martin@chu-exemple.fr", password: "codeur-mot-de-passe-e2e" };
 
@@ -81,7 +83,8 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     for (const file of ["packages/server/dist/main.js", "packages/web/dist/index.html"]) {
       if (!existsSync(join(repo, file))) throw new Error(`${file} missing: run \`npm run build\` first.`);
     }
-    for (const file of exports) if (!existsSync(file)) throw new Error(`${file} missing (CCAM_SHARED_DIR)`);
+    for (const file of [V78, V81])
+      if (!existsSync(file)) throw new Error(`${file} missing (CCAM_SHARED_DIR)`);
     work = mkdtempSync(join(tmpdir(), "ccam-e2e-"));
     const source = join(work, "ameli");
     mkdirSync(source);
@@ -289,7 +292,7 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     await shot("07-tableau-de-bord");
   });
 
-  it("shows users, CCAM versions and metrics to the administrator", async () => {
+  it("shows users, imports a CCAM version with progress, diffs it, for the administrator", async () => {
     await page.getByRole("button", { name: "Se déconnecter" }).click();
     await signIn(ADMIN);
     await press("g");
@@ -297,6 +300,15 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     await shot("08-admin-utilisateurs");
     await page.getByRole("tab", { name: "Versions CCAM" }).click();
     await page.getByRole("cell", { name: "V81" }).waitFor();
+    // Import V78 from the page: the file itself is uploaded, its progress followed, the list refreshed.
+    const importer = page.getByTestId("ccam-import");
+    await importer.locator('input[type="file"]').setInputFiles(V78);
+    await importer.getByRole("button", { name: "Importer", exact: true }).click();
+    await importer.getByTestId("import-progress").waitFor({ timeout: 10_000 });
+    const result = importer.getByTestId("import-result");
+    await result.waitFor({ timeout: 120_000 });
+    expect(await result.textContent()).toContain("Version V78 importée");
+    await page.getByRole("cell", { name: "V78", exact: true }).waitFor();
     await page.getByTestId("diff-from").click();
     await page.getByRole("option", { name: /^V78/ }).click();
     await page.getByTestId("diff-to").click();

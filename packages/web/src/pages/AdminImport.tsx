@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, describeError } from "../api/client";
 import type { ImportJob } from "../api/types";
+import { formatDate } from "../lib/format";
 
 const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -56,7 +57,7 @@ export function ImportVersion() {
     <Stack gap="xs" data-testid="ccam-import">
       <Group gap="xs" align="flex-end">
         <FileInput
-          label="Importer une version (export officiel CSV ou XLSX de l'Assurance Maladie)"
+          label="Nouvelle version : export officiel de l'Assurance Maladie (CSV ou XLSX)"
           placeholder="Choisir le fichier…"
           accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
           value={file}
@@ -136,7 +137,7 @@ function ImportState({ job }: { job: ImportJob }) {
   }
   return (
     <Alert color="green" title={`Version ${s.version} importée`} p="xs" data-testid="import-result">
-      Applicable le {s.effectiveDate} : {s.acts.toLocaleString("fr-FR")} actes,{" "}
+      Applicable le {formatDate(s.effectiveDate)} : {s.acts.toLocaleString("fr-FR")} actes,{" "}
       {s.lines.toLocaleString("fr-FR")} lignes, {s.chapters.toLocaleString("fr-FR")} chapitres,{" "}
       {s.notes.toLocaleString("fr-FR")} notes ; {s.skipped} ligne(s) ignorée(s)
       {s.notEnriched !== null && `, ${s.notEnriched} acte(s) absent(s) des tables ATIH`}. SHA-256{" "}
