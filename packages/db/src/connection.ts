@@ -72,6 +72,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   // An idle client losing its connection must not crash the process; the next query reports the error.
   pool.on("error", () => {});
+  // Nor a checked-out one (inside a transaction, between two statements): pg emits "error" on the client, which
+  // without a listener kills the process. The statement in flight still fails, and the pool drops the client.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const db = drizzlePg({ client: pool }) as unknown as Database;
   return {
     db,
