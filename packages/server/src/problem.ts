@@ -79,6 +79,16 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         ...error.extensions,
       });
     }
+    if (isDatabaseUnavailable(error)) {
+      // A lost or refused database connection: a clear, retryable answer (the pool reconnects by itself).
+      request.log.warn({ err: error }, "database unavailable");
+      reply.header("retry-after", "5");
+      return sendProblem(reply, {
+        status: 503,
+        title: "Service indisponible",
+        detail: "The database is unreachable; nothing was recorded. Retry shortly.",
+      });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (malformed JSON, body too large, unsupported media type).
@@ -94,4 +104,30 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       detail: `No route ${request.method} ${request.url}`,
     }),
   );
+}
+
+/** SQLSTATE classes 08 (connection exception), 57P0x (server shutting down / backend terminated), 53300. */
+const UNAVAILABLE_SQLSTATE = /^(08\d{3}|57P0[1-3]|53300)$/;
+const UNAVAILABLE_ERRNO = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed/i;
+
+/** Whether an error (or one it wraps, e.g. Drizzle's DrizzleQueryError) says the database cannot be reached. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
+      return true;
+    if (UNAVAILABLE_MESSAGE.test(current.message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
