@@ -44,7 +44,13 @@ export const healthRoutes: FastifyPluginAsyncZod<{
             detail: "no CCAM version imported: put the official export in CCAM_SOURCE_DIR and restart",
           };
       const [chain, cacheState] = await Promise.all([
-        ledger ? chainCheck(ledger) : undefined,
+        // The ledger's status reads the database too: when that fails, readiness says so instead of a 500.
+        ledger
+          ? chainCheck(ledger).catch((error: Error) => ({
+              ok: false,
+              detail: `ledger status unavailable: ${error.message}`,
+            }))
+          : undefined,
         cache?.check(),
       ]);
       const llmState = llm && llmCheck(llm());
