@@ -301,7 +301,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
         const seen = new Set(head.map((e) => e.c.code));
         const perSegment: Entry[] = [];
         for (const seg of segments) {
-          const context = query.original.slice(0, seg.start) + " " + query.original.slice(seg.end);
+          const context = `${query.original.slice(0, seg.start)} ${query.original.slice(seg.end)}`;
           // Only its best code is used: a smaller pool keeps several-act texts within the latency budget.
           const ranked = await rank({ ...input, text: seg.text }, context, SEGMENT_POOL);
           const [first, second] = ranked.candidates;

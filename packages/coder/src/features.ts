@@ -207,8 +207,11 @@ export function featureScore(
   let qWeight = 0;
   let qMatched = 0;
   const seen = new Set<string>();
-  for (const t of q.terms) {
-    if (seen.has(t.term)) continue;
+  // A term written twice (an expansion and the word itself) counts once, at its highest weight.
+  const best = new Map<string, number>();
+  for (const t of q.terms) best.set(t.term, Math.max(best.get(t.term) ?? 0, t.weight));
+  for (const [term, weight] of best) {
+    const t = { term, weight };
     seen.add(t.term);
     // Rare words weigh most: "trabéculectomie" says more than "gauche" or "angle".
     const w = t.weight * idf(t.term);
@@ -219,11 +222,13 @@ export function featureScore(
     }
   }
   parts.queryCoverage = qWeight > 0 ? (weights.queryCoverage * qMatched) / qWeight : 0;
-  const labelMatched = p.labelTerms.filter(
+  // Figures are compared as quantities, not as words ("8 ans" says nothing for "Avulsion de 8 dents").
+  const labelWords = p.labelTerms.filter((t) => !/^[0-9]+$/.test(t));
+  const labelMatched = labelWords.filter(
     (t) => seen.has(t) || [...seen].some((s) => s.length >= 5 && t.startsWith(s)),
   ).length;
   parts.labelCoverage =
-    p.labelTerms.length > 0 ? (weights.labelCoverage * labelMatched) / p.labelTerms.length : 0;
+    labelWords.length > 0 ? (weights.labelCoverage * labelMatched) / labelWords.length : 0;
 
   if (f.approaches.size > 0) {
     // The code's 4th letter, or an approach the label names ("par cœlioscopie ou par laparotomie" is coded A).

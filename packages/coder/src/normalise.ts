@@ -144,6 +144,22 @@ const NEGATION_STOP = new Set([
 const INDICATION_CUES = new Set(["pour", "suspicion", "indication", "motif"]);
 const INDICATION_STOP = new Set(["par", "avec", "sous", "et", "puis", "sans"]);
 const INDICATION_WEIGHT = 0.6;
+const NUMBER_WEIGHT = 0.3;
+const UNIT_WORDS = new Set([
+  "ans",
+  "an",
+  "mois",
+  "cm",
+  "mm",
+  "kg",
+  "g",
+  "ml",
+  "l",
+  "jours",
+  "heures",
+  "h",
+  "min",
+]);
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
 const NEGATION_SKIP = new Set(["de", "d", "du", "des", "la", "le", "les", "l", "signe", "signes", "trace"]);
 
@@ -298,8 +314,14 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       i++;
       continue;
     }
-    if (!STOP_WORDS.has(tok.text) && !negatedIdx.has(i) && !NEGATORS.has(tok.text))
-      push(tok.text, tok.start, tok.end, 1, false);
+    if (!STOP_WORDS.has(tok.text) && !negatedIdx.has(i) && !NEGATORS.has(tok.text)) {
+      // Numbers and their units ("8 ans", "3 verrues", "5 cm") are read as quantities; as words they would
+      // match any label that writes the same figure ("Avulsion de 8 dents").
+      const prev = tokens[i - 1];
+      const numeric =
+        /^[0-9]+$/.test(tok.text) || (UNIT_WORDS.has(tok.text) && !!prev && /^[0-9]+$/.test(prev.text));
+      push(tok.text, tok.start, tok.end, numeric ? NUMBER_WEIGHT : 1, false);
+    }
     i++;
   }
 
@@ -347,7 +369,8 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   const guidance = new Set<QueryFeatures["guidance"] extends Set<infer G> ? G : never>();
   if (/guidage echographique|echoguid|echo guid/.test(folded) || words.has("echographique"))
     guidance.add("echo");
-  if (/guidage radiologique|scopi|radioguid/.test(folded)) guidance.add("radio");
+  // "scopie", "sous scopie", "radioscopie", "fluoroscopie": not the "-scopie" of an endoscopy.
+  if (/guidage radiologique|\b(?:radio|fluoro)?scopi|radioguid/.test(folded)) guidance.add("radio");
   if (/guidage scanographique|sous scanner/.test(folded)) guidance.add("scanner");
   if (/guidage endoscopique/.test(folded)) guidance.add("endoscopic");
 

@@ -73,6 +73,12 @@ export function labelRanges(folded: string): Range[] {
     hi: Number(m[1]) - 1e-6,
     unit: U(m[2]),
   }));
+  take(new RegExp(`\\b(?:au moins|apres l age de) ${n}\\s*${UNIT}?(?: ([a-z]{3,}))?`, "g"), (m) => ({
+    lo: Number(m[1]),
+    hi: Number.POSITIVE_INFINITY,
+    unit: U(m[2]),
+    ...(m[2] ? {} : nounOf(m[3])),
+  }));
   take(new RegExp(`\\b(?:plus de|superieure? a|au dela de) ${n}\\s*${UNIT}?`, "g"), (m) => ({
     lo: Number(m[1]) + 1e-6,
     hi: Number.POSITIVE_INFINITY,
