@@ -27,6 +27,8 @@ export interface ActProfile {
   ranges: Range[];
   /** Approaches the label names, whatever its 4th letter. */
   labelApproaches: Set<Approach>;
+  /** Stems the label itself negates ("Biopsie non ciblée" → cibl). */
+  nonTerms: string[];
   /** Letter 3 of the code: the action. */
   action: string;
   /** "au 1er trimestre de la grossesse" → 1. */
@@ -175,6 +177,7 @@ export function profileAct(act: Act): ActProfile {
     ranges: labelRanges(folded),
     labelApproaches: detectApproaches(new Set(tokenizeWithOffsets(folded).map((t) => t.text)), folded),
     action: act.code[2] ?? "",
+    nonTerms: [...folded.replace(/'/g, " ").matchAll(/\bnon ([a-z]{3,})/g)].map((m) => stem(m[1] as string)),
     ...trimesterOf(folded),
   };
 }
@@ -261,21 +264,31 @@ export function featureScore(
   for (const g of p.guidance)
     parts.guidance = (parts.guidance ?? 0) + (f.guidance.has(g as never) ? weights.guidance : 0);
   // Negations: "sans X" in the text against "avec X" / "sans X" in the label, and the reverse.
+  // A clause word is mentioned by the same stem or a derivation sharing its root ("verrouillé" for
+  // "verrouillage", "cimenté" for "cimentée").
+  const mentions = (w: string): boolean =>
+    seen.has(w) ||
+    [...seen].some(
+      (s) => s.length >= 5 && w.length >= 5 && (w.startsWith(s) || s.startsWith(w)) && !/^[0-9]/.test(s),
+    );
   let neg = 0;
   for (const n of q.negated) {
-    if (p.without.some((ph) => ph.includes(n))) neg += weights.negation;
+    // "non ciblée" in the text agrees with "Biopsie non ciblée".
+    if (p.without.some((ph) => ph.includes(n)) || p.nonTerms.includes(n)) neg += weights.negation;
     else if (p.with.some((ph) => ph.includes(n)) || p.labelTerms.includes(n)) neg -= weights.negation;
   }
+  // "non X" in the label when the text says X.
+  for (const n of p.nonTerms) if (seen.has(n) && !q.negated.has(n)) neg -= weights.negation;
   // "sans X Y" in the label when the text says most of X Y (and negates none of it).
   for (const ph of p.without)
-    if (!ph.some((w) => q.negated.has(w)) && ph.filter((w) => seen.has(w)).length * 2 >= ph.length + 1)
+    if (!ph.some((w) => q.negated.has(w)) && ph.filter(mentions).length * 2 >= ph.length + 1)
       neg -= weights.negation;
   if (neg) parts.negation = neg;
   // The plain variant is the default: an "avec X" the text does not mention costs, a "sans X" it does not mention helps.
   let plain = 0;
-  for (const ph of p.with) if (!ph.some((w) => seen.has(w))) plain -= weights.plain;
+  for (const ph of p.with) if (!ph.some(mentions)) plain -= weights.plain;
   for (const ph of p.without)
-    if (!ph.some((w) => seen.has(w) || q.negated.has(w))) plain += weights.plain / 2;
+    if (!ph.some((w) => mentions(w) || q.negated.has(w))) plain += weights.plain / 2;
   if (plain) parts.plain = plain;
   if (
     p.heads.some(
