@@ -23,7 +23,7 @@ import { webRoutes } from "./routes/web.js";
 export interface AppOptions {
   /** pino logger options, or false to disable logging (tests). */
   logger?: boolean | { level: string };
-  /** The process's metrics, when other parts record into it too; a fresh registry otherwise. */
+  /** The process's metrics (default: the runtime's, fed by the workflow); a fresh registry without one. */
   metrics?: Metrics;
 }
 
@@ -44,7 +44,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   await registerHardening(app, runtime.config);
   registerAuth(app, runtime.identity);
-  const { cache } = await registerObservability(app, runtime, options.metrics);
+  const { cache } = await registerObservability(app, runtime, options.metrics ?? runtime.metrics);
 
   await app.register(swagger, {
     openapi: {

@@ -116,6 +116,27 @@ describe("loadConfig", () => {
       /CCAM_OIDC_CLIENT_ID: required with .*\n.*CCAM_OIDC_REDIRECT_URI: required with/,
     );
   });
+
+  it("refuses settings that only make sense together", () => {
+    expect(() => loadConfig({ CCAM_LLM_BASE_URL: "http://127.0.0.1:11434/v1" })).toThrow(
+      /CCAM_LLM_MODEL: CCAM_LLM_BASE_URL and CCAM_LLM_MODEL go together/,
+    );
+    // The embedded chain belongs to one process: anchoring elsewhere needs a shared (rpc) chain.
+    expect(() => loadConfig({ CCAM_LEDGER_WORKER: "off" })).toThrow(
+      /CCAM_LEDGER_WORKER: off needs a chain shared/,
+    );
+    const shared = loadConfig({
+      CCAM_LEDGER_WORKER: "off",
+      CCAM_CHAIN_RPC_URL: "http://besu:8545",
+      CCAM_LLM_BASE_URL: "http://127.0.0.1:11434/v1",
+      CCAM_LLM_MODEL: "mistral",
+    });
+    expect(shared).toMatchObject({
+      ledgerWorker: "off",
+      ledger: { mode: "rpc" },
+      llm: { model: "mistral", budgetMs: 1500 },
+    });
+  });
 });
 
 describe("README configuration table", () => {

@@ -130,7 +130,7 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
   }
   await app.register(rateLimit, {
     global: false,
-    ...(redis ? { redis, nameSpace: "ccam:rate-limit:" } : {}),
+    ...(redis ? { redis, nameSpace: `ccam:${config.databaseSchema ?? "public"}:rate-limit:` } : {}),
     // A Redis outage must not lock everyone out: the account lockout still bounds password guessing.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
