@@ -218,12 +218,20 @@ export async function createLedger(
         external ? probeChain() : worker.status,
       ]);
       const connected = worker.currentRegistry;
+      const lagMs = backlog.oldest ? Math.max(0, Date.now() - backlog.oldest.getTime()) : 0;
+      // A node that hangs (no error, no answer) keeps a round waiting up to receiptTimeoutMs: a decision waiting
+      // well past one batch delay and a few blocks means anchoring has stalled, whatever the last round said.
+      const stallAfterMs =
+        config.batchMaxDelayMs + (config.confirmations + 2) * config.blockTimeSeconds * 1000 + 10_000;
+      const stalled = health.state === "ok" && lagMs > stallAfterMs;
       return {
         mode: config.mode,
-        state: health.state,
-        lastError: health.lastError,
+        state: stalled ? "degraded" : health.state,
+        lastError: stalled
+          ? `anchoring stalled: the oldest decision has waited ${Math.round(lagMs / 1000)} s (chain not answering)`
+          : health.lastError,
         queueDepth: backlog.queueDepth,
-        lagMs: backlog.oldest ? Math.max(0, Date.now() - backlog.oldest.getTime()) : 0,
+        lagMs,
         treeSize: latest?.treeSize ?? 0,
         anchoredSize: anchored?.treeSize ?? 0,
         chain: connected
