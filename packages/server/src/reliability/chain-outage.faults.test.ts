@@ -152,7 +152,7 @@ describe("chain outage: the node stops for 60 s under load", () => {
       faults: `chain node stopped ${OUTAGE_MS / 1000} s, then resumed`,
       acknowledged,
       lost: lost.length,
-      notes: `API answered every request (${JSON.stringify(outcomes)}, p99 ${Math.round(p99 ?? 0)} ms); /readyz 200 degraded; backlog anchored ${Math.round(drainedMs / 1000)} s after the node returned; ${events.length} batches, each tree size once`,
+      notes: `API answered every request (${JSON.stringify(outcomes)}, p99 ${Math.round(p99 ?? 0)} ms); /readyz 200 degraded; every acknowledged act verified and anchored within ${Math.round(drainedMs / 1000)} s of the node returning; ${events.length} batches, each tree size once`,
       durationMs: Date.now() - startedAt,
     });
     expect(lost).toEqual([]);
