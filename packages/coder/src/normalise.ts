@@ -348,6 +348,18 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
 
   const words = new Set(terms.map((t) => t.word));
   const folded = tokens.map((t) => t.text).join(" ");
+  // Setting cues the labels write as "en urgence" / "en dehors de l'urgence" and "dans un bloc médicotechnique"
+  // / "en dehors d'un bloc médicotechnique": a scheduled act is not urgent, a ward or emergency-room act is
+  // not in a bloc.
+  if (/\b(programmee?s?|a froid|reglee?|elective|en dehors de l urgence)\b/.test(folded))
+    negated.add(stem("urgence"));
+  if (
+    /\b(aux urgences|en reanimation|en rea|au lit|dans le service|dans la chambre|en chambre|smur|samu|au domicile|en salle)\b/.test(
+      folded,
+    ) &&
+    !/\bau bloc\b/.test(folded)
+  )
+    negated.add(stem("bloc"));
   const has = (...ws: string[]) => ws.some((w) => words.has(w));
   const hasPrefix = (...ps: string[]) => [...words].some((w) => ps.some((p) => w.startsWith(p)));
 
