@@ -5,6 +5,7 @@ import { coderMigrations, OpenAiCompatibleProvider } from "@ccam/coder";
 import { type DatabaseHandle, type MigrationSet, migrate, openDatabase } from "@ccam/db";
 import { createLedger, type Ledger, ledgerMigrations } from "@ccam/ledger";
 import { actsMigrations } from "./acts/index.js";
+import { loadApplicationKeys } from "./acts/keys.js";
 import { CoderSuggestionEngine } from "./acts/suggester.js";
 import { createWorkflow, type Workflow } from "./acts/workflow.js";
 import { createCache, type SharedCache } from "./cache/index.js";
@@ -69,7 +70,8 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
     }
     const referentials = loaded.value;
     const ledger = opened.value;
-    const identity = new IdentityService(database.db, config);
+    const keys = loadApplicationKeys(config.keys, config.dataDir);
+    const identity = new IdentityService(database.db, config, undefined, keys.master);
     const metrics = ledger && new Metrics();
     const cache =
       ledger &&
@@ -96,6 +98,7 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
       suggester &&
       createWorkflow({
         config,
+        keys,
         db: database.db,
         referentials,
         ledger,

@@ -74,15 +74,25 @@ export function newDataKey(): Buffer {
   return randomBytes(32);
 }
 
-/** Wraps a data key under a master key (envelope encryption); the result names the master key used. */
+/** Seals a small secret under a master key, bound to `context`; the result names the master key used. */
+export function sealUnder(master: NamedKey, secret: Buffer | string, context: string): string {
+  return `${master.id}:${encrypt(secret, master.key, context)}`;
+}
+
+/** Opens what `sealUnder` sealed, with whichever key of the ring it names (older keys keep working). */
+export function openSealed(sealed: string, ring: KeyRing, context: string): Buffer {
+  const separator = sealed.indexOf(":");
+  const master = keyById(ring, sealed.slice(0, separator));
+  if (separator < 0 || !master)
+    throw new DecryptionError(`master key ${sealed.slice(0, separator)} is not configured`);
+  return decrypt(sealed.slice(separator + 1), master.key, context);
+}
+
+/** Wraps a data key under a master key (envelope encryption). */
 export function wrapKey(dataKey: Buffer, master: NamedKey, pseudonym: string): string {
-  return `${master.id}:${encrypt(dataKey, master.key, `data-key:${pseudonym}`)}`;
+  return sealUnder(master, dataKey, `data-key:${pseudonym}`);
 }
 
 export function unwrapKey(wrapped: string, ring: KeyRing, pseudonym: string): Buffer {
-  const separator = wrapped.indexOf(":");
-  const master = keyById(ring, wrapped.slice(0, separator));
-  if (separator < 0 || !master)
-    throw new DecryptionError(`master key ${wrapped.slice(0, separator)} is not configured`);
-  return decrypt(wrapped.slice(separator + 1), master.key, `data-key:${pseudonym}`);
+  return openSealed(wrapped, ring, `data-key:${pseudonym}`);
 }

@@ -4,7 +4,7 @@ import { count } from "drizzle-orm";
 import type { SharedCache } from "../cache/index.js";
 import type { Config } from "../config.js";
 import type { ReferentialService } from "../services/referential-service.js";
-import { loadApplicationKeys } from "./keys.js";
+import type { ApplicationKeys } from "./keys.js";
 import { ledgerAnchors } from "./ledger-anchors.js";
 import { type WorkflowMetrics, workflowMetrics } from "./metrics.js";
 import type { SuggestionEngine } from "./ports.js";
@@ -24,6 +24,7 @@ export interface Workflow {
 /** Assembles the act workflow from its parts: keys, rule engine, coding agent, ledger. */
 export function createWorkflow(deps: {
   config: Config;
+  keys: ApplicationKeys;
   db: Database;
   referentials: ReferentialService;
   ledger: Ledger;
@@ -34,8 +35,7 @@ export function createWorkflow(deps: {
   cache?: SharedCache | undefined;
   cacheMetrics?: { cacheHit(name: string): void; cacheMiss(name: string): void } | undefined;
 }): Workflow {
-  const { config, db, ledger } = deps;
-  const keys = loadApplicationKeys(config.keys, config.dataDir);
+  const { config, db, ledger, keys } = deps;
   const anchors = ledgerAnchors(ledger);
   const signer = new OverrideSigner(keys.signer, () => ledger.registry());
   const acts = new ActService({

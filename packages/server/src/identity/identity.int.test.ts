@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadApplicationKeys } from "../acts/keys.js";
 import { buildApp } from "../app.js";
 import type { Runtime } from "../bootstrap.js";
 import { TEST_PASSWORD } from "../test-support/auth.js";
@@ -33,7 +34,11 @@ describe("identity over HTTP: sign-in, sessions, lockout, MFA, users API, harden
       CCAM_AUTH_RATE_LIMIT: "1000",
       CCAM_BODY_LIMIT_BYTES: "4096",
     });
-    runtime = { ...opened, identity: new IdentityService(opened.database.db, opened.config, () => now) };
+    const { master } = loadApplicationKeys(opened.config.keys, opened.config.dataDir);
+    runtime = {
+      ...opened,
+      identity: new IdentityService(opened.database.db, opened.config, () => now, master),
+    };
     app = await buildApp(runtime, { logger: false });
   });
   afterAll(async () => {
@@ -186,6 +191,10 @@ describe("identity over HTTP: sign-in, sessions, lockout, MFA, users API, harden
     expect(new Set(codes).size).toBe(10);
     const stored = await runtime.database.db.select().from(recoveryCodes).where(eq(recoveryCodes.userId, id));
     expect(stored.map((r) => r.codeHash)).not.toContain(codes[0]);
+    // The seed is sealed at rest under the master key (AES-256-GCM, bound to the user): a dump yields no codes.
+    const [row] = await runtime.database.db.select().from(users).where(eq(users.id, id));
+    expect(row?.totpSecret).toMatch(/^[\w-]+:v1\./);
+    expect(row?.totpSecret).not.toContain(secret);
     expect((await call("POST", "/auth/mfa/enroll", bearer(session))).statusCode).toBe(409);
 
     const challenge = await login("mfa@chu.example", TEST_PASSWORD);
@@ -391,7 +400,8 @@ describe("rate limits on /auth routes", () => {
     try {
       const { statuses, remoteAddress } = await exhaust(first);
       expect(statuses).toEqual([401, 401, 401, 429]);
-      const keys = await redis.keys(`ccam:rate-limit:*${remoteAddress}`);
+      // Per deployment schema: two deployments sharing one Redis keep their own counters.
+      const keys = await redis.keys(`ccam:${config.databaseSchema ?? "public"}:rate-limit:*${remoteAddress}`);
       expect(keys.length).toBeGreaterThan(0);
       // The second instance sees the same counter.
       const elsewhere = await second.inject({

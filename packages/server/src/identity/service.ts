@@ -2,6 +2,8 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Database } from "@ccam/db";
 import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import QRCode from "qrcode";
+import type { KeyRing } from "../acts/crypto.js";
+import { openSealed, sealUnder } from "../acts/crypto.js";
 import type { Config, IdentityConfig } from "../config.js";
 import { HttpProblem } from "../problem.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "./passwords.js";
@@ -89,6 +91,8 @@ export class IdentityService {
     private readonly db: Database,
     config: Pick<Config, "identity" | "dataDir">,
     readonly now: () => Date = () => new Date(),
+    /** Master keys that seal TOTP seeds at rest (a database dump alone then yields no second factor). */
+    private readonly masterKeys?: KeyRing,
   ) {
     this.settings = config.identity;
     this.tokens = new TokenSigner(() => loadSigningKey(config.identity.jwtSecret, config.dataDir), now);
@@ -385,7 +389,7 @@ export class IdentityService {
     const secret = generateTotpSecret();
     await this.db
       .update(users)
-      .set({ totpSecret: secret, updatedAt: this.now() })
+      .set({ totpSecret: this.sealTotp(secret, userId), updatedAt: this.now() })
       .where(eq(users.id, userId));
     const uri = otpauthUri(secret, user.email, TOTP_ISSUER);
     return { secret, otpauthUri: uri, qrCode: await QRCode.toDataURL(uri, { errorCorrectionLevel: "M" }) };
@@ -397,7 +401,7 @@ export class IdentityService {
     if (!user.totpSecret || user.totpEnabledAt) {
       throw new HttpProblem(409, "Aucune inscription MFA en cours", "Call POST /auth/mfa/enroll first.");
     }
-    const step = verifyTotp(user.totpSecret, code, this.now(), null);
+    const step = verifyTotp(this.openTotp(user.totpSecret, userId), code, this.now(), null);
     if (step === null)
       throw new HttpProblem(400, "Code invalide", "This code does not match the new secret.");
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => {
@@ -419,8 +423,19 @@ export class IdentityService {
 
   // ---- internals
 
+  private sealTotp(secret: string, userId: string): string {
+    return this.masterKeys ? sealUnder(this.masterKeys.current, secret, `totp:${userId}`) : secret;
+  }
+
+  /** A sealed seed (`keyId:v1.…`), or a clear base32 one written before seeds were sealed. */
+  private openTotp(stored: string, userId: string): string {
+    if (!stored.includes(":")) return stored;
+    if (!this.masterKeys) throw new Error("TOTP seeds are sealed but no master key is configured");
+    return openSealed(stored, this.masterKeys, `totp:${userId}`).toString("utf8");
+  }
+
   private async consumeSecondFactor(user: UserRow, otp: string): Promise<boolean> {
-    const secret = user.totpSecret;
+    const secret = user.totpSecret && this.openTotp(user.totpSecret, user.id);
     if (secret && /^\d{6}$/.test(otp)) {
       const step = verifyTotp(secret, otp, this.now(), user.totpLastStep);
       if (step === null) return false;
