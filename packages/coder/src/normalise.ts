@@ -337,6 +337,32 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     break;
   }
 
+  // In dental text, a removed tooth is an "avulsion", and "du bas" / "du haut" name the arch.
+  if (dental) {
+    const at = terms.find((t) => REMOVAL.has(t.term) || t.term === stem("extraction"));
+    if (at && !terms.some((t) => t.term === stem("avulsion")))
+      terms.push({
+        term: stem("avulsion"),
+        word: "avulsion",
+        start: at.start,
+        end: at.end,
+        weight: 0.8,
+        expanded: true,
+      });
+    for (const tok of tokens) {
+      const arch = DENTAL_ARCH[tok.text];
+      if (arch && !terms.some((t) => t.term === stem(arch)))
+        terms.push({
+          term: stem(arch),
+          word: arch,
+          start: tok.start,
+          end: tok.end,
+          weight: 0.6,
+          expanded: true,
+        });
+    }
+  }
+
   // "on m'a enlevé un kyste à l'ovaire" → kystectomie, ovariectomie.
   if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term))) {
     for (const t of [...terms]) {
@@ -415,6 +441,14 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
 
 const DENTAL_WORDS =
   /\b(dent|dents|dentaire|dentiste|molaire|premolaire|incisive|canine|compo|composite|amalgame|couronne|bridge|carie|pulpe|endodont\w*|detartrage|avulsion|implant|scellement|sillons|parodont\w*|gingiv\w*|surfacage)\b/;
+const DENTAL_ARCH: Record<string, string> = {
+  bas: "mandibulaire",
+  inferieure: "mandibulaire",
+  inferieures: "mandibulaire",
+  haut: "maxillaire",
+  superieure: "maxillaire",
+  superieures: "maxillaire",
+};
 const FACES = /^(?=[MODVLP]{2,5}$)(?!.*(.).*\1)[MODVLP]+$/;
 
 function dentalContext(text: string, tokens: Token[]): boolean {
