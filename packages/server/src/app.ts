@@ -35,12 +35,25 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     // Correlates log lines of one request; honours an upstream proxy's id.
     requestIdHeader: "x-request-id",
     genReqId: () => crypto.randomUUID(),
+    // One line per request (below) instead of Fastify's two: logging was a tenth of the CPU under load.
+    disableRequestLogging: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request",
+    );
   });
   await registerHardening(app, runtime.config);
   registerAuth(app, runtime.identity);
