@@ -53,6 +53,17 @@ const LETTER4: Record<string, ActProfile["approach"]> = {
   X: "other",
 };
 
+const PATHOLOGY_CUES = [
+  "anatomopatholog",
+  "anapath",
+  "histolog",
+  "histopatholog",
+  "cytolog",
+  "cytopatholog",
+  "extemporan",
+  "examen",
+];
+
 const HEAD_SKIP = new Set(["seance", "en", "un", "une", "1"]);
 
 function labelHeads(folded: string): string[] {
@@ -256,6 +267,9 @@ export function featureScore(
   if (f.extent && p.extent) parts.extent = f.extent === p.extent ? weights.extent : -weights.extent;
   // An unqualified "-ectomie" is total: a partial variant needs the text to say so.
   else if (!f.extent && p.extent === "partial") parts.extent = -weights.extent / 2;
+  // Pathology examinations of a specimen (letters 3-4 QX) are the pathologist's acts: only on an explicit cue.
+  if (p.code.slice(2, 4) === "QX" && !PATHOLOGY_CUES.some((c) => [...seen].some((s) => s.startsWith(c))))
+    parts.pathology = -weights.supplement;
   // Supplements and flat rates (YYYY) only on an explicit cue.
   if (p.code.startsWith("YYYY") && !seen.has(stem("supplement")) && !seen.has("forfait"))
     parts.supplement = -weights.supplement;
