@@ -154,6 +154,33 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return found;
   };
 
+  // Glued compounds the labels hyphenate: "dacryocystorhinostomie" → dacryo, cysto, rhinostomie (the fewest
+  // label words of 4+ letters that spell the word).
+  const pieces = new Map<string, string[]>();
+  const piecesOf = (term: string): string[] => {
+    let found = pieces.get(term);
+    if (!found) {
+      found = [];
+      if (term.length >= 10 && !/[0-9]/.test(term) && !df.has(term)) {
+        const best: (string[] | undefined)[] = [[]];
+        for (let end = 4; end <= term.length; end++)
+          for (let start = 0; start <= end - 4; start++) {
+            const head = best[start];
+            const piece = term.slice(start, end);
+            if (!head || !df.has(piece)) continue;
+            const candidate = [...head, piece];
+            const current = best[end];
+            if (candidate.length <= 4 && (!current || candidate.length < current.length))
+              best[end] = candidate;
+          }
+        const split = best[term.length];
+        if (split && split.length >= 2) found = split;
+      }
+      pieces.set(term, found);
+    }
+    return found;
+  };
+
   const rank: CoderInternals["rank"] = async (input, context, poolSize = POOL) => {
     const query = normalise(input.text, lexicon);
     // A segment of a several-act text keeps the rest of the text as faint context ("coloscopie …, exérèse d'un
@@ -166,9 +193,13 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       if (t.weight >= 0.8) {
         const fixed = t.expanded ? [] : correctionsOf(t.term);
         for (const c of fixed) query.terms.push({ ...t, term: c, word: c, weight: 0.6, expanded: true });
-        if (fixed.length === 0)
-          for (const c of compoundsOf(t.term))
-            query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
+        if (fixed.length === 0) {
+          const compound = compoundsOf(t.term);
+          for (const c of compound) query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
+          if (compound.length === 0 && !t.expanded)
+            for (const c of piecesOf(t.term))
+              query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
+        }
       }
     const boostOf = new Map<string, number>();
     for (const t of query.terms) boostOf.set(t.term, Math.max(boostOf.get(t.term) ?? 0, t.weight));
