@@ -504,7 +504,7 @@ export function detectApproaches(words: ReadonlySet<string>, folded: string): Se
     approaches.add("laparoscopy");
   if (
     hasPrefix("laparotom", "thoracotom", "sternotom", "lombotom", "cervicotom", "craniotom", "arthrotom") ||
-    has("abord", "incision", "ouvert")
+    has("abord", "incision", "ouvert", "chirurgical", "chirurgicale")
   )
     approaches.add("open");
   if (
