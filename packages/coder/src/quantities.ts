@@ -17,10 +17,12 @@ export interface Quantity {
   nouns?: string[];
 }
 
-const UNIT = "(cm|mm|°|kg|g|ml|l|ans|an|mois|sa|semaines|semaine|jours|jour|%)";
+const UNIT = "(cm²|cm2|mm²|mm2|cm|mm|°|kg|g|ml|l|ans|an|mois|sa|semaines|semaine|jours|jour|%)";
 const U = (u: string | undefined): string | null => (u ? normaliseUnit(u) : null);
 
 function normaliseUnit(u: string): string {
+  if (u === "cm²") return "cm2";
+  if (u === "mm²") return "mm2";
   if (u === "an") return "ans";
   if (u === "semaine" || u === "semaines") return "sa";
   if (u === "jour") return "jours";
@@ -111,7 +113,13 @@ export function labelRanges(folded: string): Range[] {
   const several = /\bplusieurs(?: ([a-z]{3,}))?/.exec(rest);
   if (several) ranges.push({ lo: 2, hi: Number.POSITIVE_INFINITY, unit: null, ...nounOf(several[1]) });
   // Lengths in cm, as in the text's quantities.
-  return ranges.map((r) => (r.unit === "mm" ? { ...r, lo: r.lo / 10, hi: r.hi / 10, unit: "cm" } : r));
+  return ranges.map((r) =>
+    r.unit === "mm"
+      ? { ...r, lo: r.lo / 10, hi: r.hi / 10, unit: "cm" }
+      : r.unit === "mm2"
+        ? { ...r, lo: r.lo / 100, hi: r.hi / 100, unit: "cm2" }
+        : r,
+  );
 }
 
 /** Quantities written in a clinical text: "5 cm", "6°", "2 plaques", "deux". */
@@ -127,6 +135,10 @@ export function textQuantities(folded: string): Quantity[] {
     if (unit === "mm") {
       value /= 10;
       unit = "cm";
+    }
+    if (unit === "mm2") {
+      value /= 100;
+      unit = "cm2";
     }
     // Bare big numbers are identifiers (tooth 36, station 7 excepted), not counts.
     if (unit === null && value > 20) continue;
@@ -161,9 +173,14 @@ export function quantityAgreement(ranges: Range[], quantities: Quantity[]): numb
   let score = 0;
   for (const r of ranges) {
     // A count only speaks about the same noun: "deux ancres" says nothing about "plusieurs tendons".
-    const same = quantities.filter(
+    let same = quantities.filter(
       (q) => q.unit === r.unit && (r.unit !== null || !r.noun || !q.nouns || q.nouns.includes(r.noun)),
     );
+    // Skin labels measure the excised area ("zone cutanée de 5 cm² à 10 cm²"); a lesion of L cm needs about L².
+    if (r.unit === "cm2" && same.length === 0)
+      same = quantities
+        .filter((q) => q.unit === "cm")
+        .map((q) => ({ value: q.value * q.value, unit: "cm2" }));
     if (same.length > 0) {
       score += same.some((q) => q.value >= r.lo && q.value <= r.hi) ? 1 : -1;
     } else if (r.unit === null) {
