@@ -284,7 +284,13 @@ export async function runLoad(options: {
     report.requests++;
     try {
       const response = await call(options.base(), method, path, { token, body, timeoutMs: 20_000 });
-      count(String(response.status));
+      // An error must be problem+json: one that is not is counted apart, and no scenario accepts it.
+      const problem = /^application\/problem\+json/.test(response.headers.get("content-type") ?? "");
+      count(
+        response.status >= 400 && !problem
+          ? `${response.status} (not problem+json)`
+          : String(response.status),
+      );
       report.latenciesMs.push(response.ms);
       return response;
     } catch {
