@@ -363,6 +363,22 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     }
   }
 
+  // "échographie du 3e trimestre": the trimester written out.
+  if (!trimester) {
+    const m = /\b(1er|1re|premier|1|2e|2eme|deuxieme|second|2|3e|3eme|troisieme|3)\s+trimestre\b/.exec(
+      foldText(text),
+    );
+    if (m) {
+      const w = m[1] as string;
+      trimester =
+        w.startsWith("1") || w === "premier"
+          ? 1
+          : w.startsWith("2") || w === "deuxieme" || w === "second"
+            ? 2
+            : 3;
+    }
+  }
+
   // "on m'a enlevé un kyste à l'ovaire" → kystectomie, ovariectomie.
   if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term))) {
     for (const t of [...terms]) {
