@@ -456,7 +456,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
 }
 
 const DENTAL_WORDS =
-  /\b(dent|dents|dentaire|dentiste|molaire|premolaire|incisive|canine|compo|composite|amalgame|couronne|bridge|carie|pulpe|endodont\w*|detartrage|avulsion|implant|scellement|sillons|parodont\w*|gingiv\w*|surfacage)\b/;
+  /\b(dent|dents|dentaire|dentiste|molaire|premolaire|incisive|canine|compo|composite|amalgame|couronne|bridge|carie|pulp\w*|devitalis\w*|endodont\w*|detartrage|avulsion|implant|scellement|sillons|parodont\w*|gingiv\w*|surfacage|inlay|onlay|obturation)\b/;
 const DENTAL_ARCH: Record<string, string> = {
   bas: "mandibulaire",
   inferieure: "mandibulaire",
