@@ -254,7 +254,9 @@ export function featureScore(
       p.approach === "open" ||
       p.approach === "laparoscopy" ||
       p.approach === "endoscopy" ||
-      p.approach === "endovascular"
+      p.approach === "endovascular" ||
+      // A transcutaneous code when the text names an endoscopy (and no transcutaneous access).
+      (p.approach === "percutaneous" && f.approaches.has("endoscopy") && !f.approaches.has("percutaneous"))
     )
       parts.approach = -weights.approach;
   }

@@ -406,6 +406,21 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   const hasPrefix = (...ps: string[]) => [...words].some((w) => ps.some((p) => w.startsWith(p)));
 
   const approaches = detectApproaches(words, folded);
+  // A puncture during an endoscopy is a needle biopsy through the scope (EUS-FNA, EBUS-TBNA), not a
+  // percutaneous act.
+  if (approaches.has("endoscopy") && approaches.has("percutaneous") && !/transcutan|percutan/.test(folded)) {
+    approaches.delete("percutaneous");
+    const at = terms.find((t) => t.term === stem("ponction") || t.term === stem("cytoponction"));
+    if (at && !terms.some((t) => t.term === stem("biopsie")))
+      terms.push({
+        term: stem("biopsie"),
+        word: "biopsie",
+        start: at.start,
+        end: at.end,
+        weight: 0.6,
+        expanded: true,
+      });
+  }
 
   const negatedInjection = negated.has(stem("injection")) || /sans (produit de )?contraste/.test(folded);
   let injection: boolean | undefined;
@@ -526,6 +541,7 @@ export function detectApproaches(words: ReadonlySet<string>, folded: string): Se
   if (
     hasPrefix(
       "endoscop",
+      "echoendoscop",
       "fibroscop",
       "coloscop",
       "gastroscop",
