@@ -15,7 +15,10 @@ import { InMemoryLearningStore } from "./learning/store.js";
 import { loadEctomies, loadLexiconEntries } from "./lexicon.js";
 import { buildLexicon, type Lexicon, type NormalisedQuery, normalise } from "./normalise.js";
 import { loadOrBuildIndex, type RetrievalIndex } from "./retrieval.js";
-import { indexTerms, STOP_WORDS, stem, tokenizeWithOffsets } from "./text.js";
+import { editDistance, indexTerms, STOP_WORDS, stem, tokenizeWithOffsets } from "./text.js";
+
+export { editDistance };
+
 import type {
   Coder,
   CoderOptions,
@@ -99,6 +102,11 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   const validate = options.validate ?? validateRules;
 
   lexicon.vocabulary = new Set(df.keys());
+  const labelWords = new Set<string>();
+  for (const act of referential.acts.values())
+    for (const t of tokenizeWithOffsets(`${act.label} ${act.shortLabel ?? ""}`))
+      if (t.text.length >= 4) labelWords.add(t.text);
+  lexicon.words = labelWords;
   lexicon.ectomies = new Map((await loadEctomies()).map(([organ, word]) => [stem(organ), word]));
   // Compound words: "prostatectomie" finds "vésiculoprostatectomie", "nasofibroscopie" finds "fibroscopie".
   const vocabulary = [...df.keys()].filter((t) => t.length >= 6);
@@ -123,17 +131,18 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   // adjacent swap counting as one edit ("ingiunal" → inguinal, "colecystectomie" → cholécystectomie).
   const byInitial = new Map<string, string[]>();
   for (const v of df.keys())
-    if (v.length >= 5 && !/[0-9]/.test(v)) {
+    if (v.length >= 4 && !/[0-9]/.test(v)) {
       const list = byInitial.get(v[0] as string) ?? [];
       list.push(v);
       byInitial.set(v[0] as string, list);
     }
   const corrections = new Map<string, string[]>();
-  const correctionsOf = (term: string): string[] => {
+  const correctionsOf = (term: string, word: string = term): string[] => {
     let found = corrections.get(term);
     if (!found) {
       found = [];
-      if (term.length >= 5 && !/[0-9]/.test(term) && coverageWeight(term) === 0.5) {
+      // The written word's length decides ("cuanée" is stemmed to a 4-letter "cuan").
+      if (term.length >= 4 && word.length >= 5 && !/[0-9]/.test(term) && coverageWeight(term) === 0.5) {
         const max = term.length >= 9 ? 2 : 1;
         let best = max + 1;
         // The first letter is rarely wrong; also try the word without it ("hcolécystectomie").
@@ -191,8 +200,10 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
           query.terms.push({ ...t, start: 0, end: 0, weight: t.weight * 0.1, expanded: true });
     for (const t of [...query.terms])
       if (t.weight >= 0.8) {
-        const fixed = t.expanded ? [] : correctionsOf(t.term);
-        for (const c of fixed) query.terms.push({ ...t, term: c, word: c, weight: 0.6, expanded: true });
+        const fixed = t.expanded ? [] : correctionsOf(t.term, t.word);
+        // One close label word for a long word is almost surely what was meant.
+        const w = fixed.length === 1 && t.word.length >= 7 ? 0.85 : 0.6;
+        for (const c of fixed) query.terms.push({ ...t, term: c, word: c, weight: w, expanded: true });
         if (fixed.length === 0) {
           const compound = compoundsOf(t.term);
           for (const c of compound) query.terms.push({ ...t, term: c, word: c, weight: 0.7, expanded: true });
@@ -503,27 +514,4 @@ async function rerankWithLlm(
   } finally {
     if (timer) clearTimeout(timer);
   }
-}
-
-/** Damerau–Levenshtein distance (adjacent swaps count one), or max + 1 once it exceeds `max`. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, (prev2[j - 2] as number) + 1);
-      cur.push(v);
-      rowMin = Math.min(rowMin, v);
-    }
-    if (rowMin > max) return max + 1;
-    prev2 = prev;
-    prev = cur;
-  }
-  return Math.min(prev[b.length] as number, max + 1);
 }

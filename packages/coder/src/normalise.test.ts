@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildLexicon, normalise } from "./normalise.js";
+import { buildLexicon, correctWord, normalise } from "./normalise.js";
 import { labelRanges, quantityAgreement, textQuantities } from "./quantities.js";
 import { stem, tokenizeWithOffsets } from "./text.js";
 
@@ -82,5 +82,26 @@ describe("quantities", () => {
     expect(
       quantityAgreement(labelRanges("exerese de 1 a 3 polypes"), textQuantities("deux petits polypes")),
     ).toBe(1);
+  });
+});
+
+describe("correctWord", () => {
+  const typos = buildLexicon([
+    ["fogd", "endoscopie oeso gastro duodenale"],
+    ["sterilet", "dispositif intra uterin"],
+  ]);
+  typos.words = new Set(["totale", "canal", "avulsion", "ceramometallique"]);
+  it("collapses doubled letters and fixes one edit of a lexicon key", () => {
+    expect(correctWord("tottale", typos)).toBe("totale");
+    expect(correctWord("cannal", typos)).toBe("canal");
+    expect(correctWord("fodg", typos)).toBe("fogd");
+    expect(correctWord("steilet", typos)).toBe("sterilet");
+  });
+  it("leaves known and short words alone", () => {
+    expect(correctWord("totale", typos)).toBeUndefined();
+    expect(correctWord("pno", typos)).toBeUndefined();
+  });
+  it("expands a misspelt abbreviation", () => {
+    expect(normalise("FODG, RAS", typos).terms.map((t) => t.word)).toContain("endoscopie");
   });
 });

@@ -1,6 +1,6 @@
 import { foldText } from "@ccam/ccam";
 import { type Quantity, textQuantities } from "./quantities.js";
-import { STOP_WORDS, stem, type Token, tokenizeWithOffsets } from "./text.js";
+import { editDistance, STOP_WORDS, stem, type Token, tokenizeWithOffsets } from "./text.js";
 
 /** One search term of the normalised query, tied to the span of the original text it came from. */
 export interface QueryTerm {
@@ -55,6 +55,56 @@ export interface Lexicon {
   vocabulary?: ReadonlySet<string>;
   /** Organ stem → removal word ("ovair" → ovariectomie), applied when the text says something was removed. */
   ectomies?: ReadonlyMap<string, string>;
+  /** Folded words of the labels; with it, misspelt words are corrected before the lexicon is applied. */
+  words?: ReadonlySet<string>;
+  /** Built lazily from `words` and the single-word keys: doubled letters collapsed → the known word. */
+  collapsed?: Map<string, string>;
+  /** Single-word keys of 4+ letters by first letter (typos of abbreviations and lay words). */
+  keysByInitial?: Map<string, string[]>;
+}
+
+const collapseDoubles = (w: string): string => w.replace(/(.)\1+/g, "$1");
+
+/**
+ * A word neither the lexicon nor the labels know, corrected to one they do: doubled or dropped doubled letters
+ * ("tottale", "primippare", "cannal", "avullsion") whatever the distance, or one edit (an adjacent swap counts
+ * one) to a lexicon key of 4+ letters with the same first letter ("fodg" → fogd, "stéilet" → stérilet).
+ */
+export function correctWord(word: string, lexicon: Lexicon): string | undefined {
+  const words = lexicon.words;
+  if (!words || word.length < 4 || /[0-9]/.test(word) || STOP_WORDS.has(word) || NEGATORS.has(word))
+    return undefined;
+  if (words.has(word) || lexicon.terms.has(word) || lexicon.stems.has(stem(word))) return undefined;
+  if (lexicon.vocabulary?.has(stem(word))) return undefined;
+  if (!lexicon.collapsed) {
+    const collapsed = new Map<string, string>();
+    const keys = [...lexicon.terms.keys()].filter(
+      (k) => !k.includes(" ") && k.length >= 4 && !/[0-9]/.test(k),
+    );
+    for (const k of keys) if (!collapsed.has(collapseDoubles(k))) collapsed.set(collapseDoubles(k), k);
+    for (const w of words)
+      if (w.length >= 4 && !collapsed.has(collapseDoubles(w))) collapsed.set(collapseDoubles(w), w);
+    const byInitial = new Map<string, string[]>();
+    for (const k of keys) {
+      const list = byInitial.get(k[0] as string) ?? [];
+      list.push(k);
+      byInitial.set(k[0] as string, list);
+    }
+    lexicon.collapsed = collapsed;
+    lexicon.keysByInitial = byInitial;
+  }
+  const same = lexicon.collapsed.get(collapseDoubles(word));
+  if (same && same !== word) return same;
+  let best: string | undefined;
+  let ties = 0;
+  for (const k of lexicon.keysByInitial?.get(word[0] as string) ?? []) {
+    if (Math.abs(k.length - word.length) > 1) continue;
+    if (editDistance(word, k, 1) <= 1) {
+      best ??= k;
+      ties++;
+    }
+  }
+  return ties === 1 ? best : undefined;
 }
 
 /** Stemmed content words of a phrase, space-joined (the key multi-word entries are also found by). */
@@ -168,7 +218,12 @@ const NEGATION_SKIP = new Set(["de", "d", "du", "des", "la", "le", "les", "l", "
  * stems, marks negated words, and extracts features. Every term keeps the span of the original text.
  */
 export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
-  const tokens = tokenizeWithOffsets(text);
+  // Misspelt words are corrected first; a part of a hyphenated compound ("céramo-métallique") is left alone.
+  const tokens = tokenizeWithOffsets(text).map((t) => {
+    if (text[t.start - 1] === "-" || text[t.end] === "-") return t;
+    const fixed = correctWord(t.text, lexicon);
+    return fixed ? { ...t, text: fixed } : t;
+  });
   const terms: QueryTerm[] = [];
   const negated = new Set<string>();
   const negatedIdx = new Set<number>();
