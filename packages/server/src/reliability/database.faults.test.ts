@@ -26,6 +26,12 @@ import { recordResult } from "./results.js";
 const DATABASE_URL = process.env.DATABASE_URL;
 const CUT_MS = 5_000;
 
+if (!DATABASE_URL) {
+  console.warn(
+    "database.faults: DATABASE_URL is unset: the PostgreSQL connection-loss scenario is skipped (CI sets it).",
+  );
+}
+
 describe.skipIf(!DATABASE_URL)("database: PostgreSQL connections cut under load", () => {
   const folders = freshFolders("db");
   const schema = `faults_${randomBytes(5).toString("hex")}`;
