@@ -11,7 +11,7 @@ import type { Runtime } from "./bootstrap.js";
 import { registerAuth, registerHardening } from "./identity/http.js";
 import { OidcLogin } from "./identity/oidc.js";
 import { type Metrics, registerObservability } from "./observability/index.js";
-import { registerProblemHandlers } from "./problem.js";
+import { frameworkErrorHandler, registerProblemHandlers } from "./problem.js";
 import { actRoutes } from "./routes/acts.js";
 import { adminUserRoutes } from "./routes/admin-users.js";
 import { authRoutes } from "./routes/auth.js";
@@ -37,6 +37,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     genReqId: () => crypto.randomUUID(),
     // One line per request (below) instead of Fastify's two: logging was a tenth of the CPU under load.
     disableRequestLogging: true,
+    // A malformed URL or an over-long path parameter is refused before any hook: problem+json too.
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

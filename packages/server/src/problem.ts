@@ -51,6 +51,18 @@ export function sendProblem(
     });
 }
 
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any hook (a malformed URL, a path parameter over
+ * `maxParamLength`) leaves as problem+json too.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  sendProblem(reply, {
+    status: error.statusCode ?? 400,
+    title: error.statusCode === 414 ? "URI Too Long" : "Bad Request",
+    detail: error.message,
+  });
+}
+
 /** Every error leaves as problem+json; validation errors name the field; stack traces never leave the server. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
