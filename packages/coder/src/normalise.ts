@@ -451,7 +451,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   if (/\b(programmee?s?|a froid|reglee?|elective|en dehors de l urgence)\b/.test(folded))
     negated.add(stem("urgence"));
   if (
-    /\b(aux urgences|en reanimation|en rea|au lit|dans le service|dans la chambre|en chambre|smur|samu|au domicile|en salle)\b/.test(
+    /\b(aux urgences|en reanimation|en rea|au lit|dans le service|dans la chambre|en chambre|smur|samu|sau|au domicile|en salle|dechocage|prehospitalier)\b/.test(
       folded,
     ) &&
     !/\bau bloc\b/.test(folded)
@@ -552,6 +552,9 @@ function toothTerms(word: string): string[] | undefined {
   if (quadrant >= 5 && position > 5) return undefined;
   const kind = quadrant <= 4 ? "permanente" : "temporaire";
   const sector = position <= 3 ? "incisivocanin" : "premolomolaire";
+  // 18, 28, 38, 48: wisdom teeth ("troisième molaire").
+  if (quadrant <= 4 && position === 8)
+    return ["dent", kind, sector, "troisieme", "molaire", quadrant <= 2 ? "maxillaire" : "mandibulaire"];
   const arch =
     quadrant === 1 || quadrant === 2 || quadrant === 5 || quadrant === 6 ? "maxillaire" : "mandibulaire";
   return ["dent", kind, sector, arch];
