@@ -17,6 +17,7 @@ import {
   type ServerProcess,
   sleep,
   startServer,
+  stopLeftoverChain,
   type Team,
   team,
   USER_PASSWORD,
@@ -75,6 +76,7 @@ describe("the server process under faults: kill -9, chain outage, privacy scan",
       logs.push(...server.logs);
       await server.stop();
     }
+    stopLeftoverChain(folders.dataDir);
     rmSync(folders.root, { recursive: true, force: true });
   });
 

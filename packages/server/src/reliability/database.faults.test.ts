@@ -11,6 +11,7 @@ import {
   type ServerProcess,
   sleep,
   startServer,
+  stopLeftoverChain,
   type Team,
   team,
 } from "./harness.js";
@@ -54,6 +55,7 @@ describe.skipIf(!DATABASE_URL)("database: PostgreSQL connections cut under load"
     await server?.stop();
     await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await admin?.end();
+    stopLeftoverChain(folders.dataDir);
     rmSync(folders.root, { recursive: true, force: true });
   });
 

@@ -404,3 +404,20 @@ export function embeddedChain(dataDir: string): { pid: number; rpcUrl: string } 
   const port = args[args.indexOf("--port") + 1];
   return { pid, rpcUrl: `http://127.0.0.1:${port}` };
 }
+
+/**
+ * After a scenario: the anvil a killed server left behind (its pid next to the state file), if it still runs on
+ * this data folder. The next server start would stop it; a scenario that failed half-way has no next start.
+ */
+export function stopLeftoverChain(dataDir: string): void {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dataDir, "chain", "anvil-state.json.pid"), "utf8"), 10);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (cmdline.includes("anvil") && cmdline.includes(dataDir)) {
+      process.kill(pid, "SIGCONT");
+      process.kill(pid, "SIGTERM");
+    }
+  } catch {
+    // No pid file, or the process is gone: nothing to stop.
+  }
+}
