@@ -461,6 +461,19 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   const hasPrefix = (...ps: string[]) => [...words].some((w) => ps.some((p) => w.startsWith(p)));
 
   const approaches = detectApproaches(words, folded);
+  // Through a scope or a vessel, a "prothèse" is a stent: the labels say "endoprothèse".
+  if (approaches.has("endoscopy") || approaches.has("endovascular")) {
+    const at = terms.find((t) => t.term === stem("prothese") && !t.expanded);
+    if (at && !terms.some((t) => t.term === stem("endoprothese")))
+      terms.push({
+        term: stem("endoprothese"),
+        word: "endoprothese",
+        start: at.start,
+        end: at.end,
+        weight: 0.8,
+        expanded: true,
+      });
+  }
   // A puncture during an endoscopy is a needle biopsy through the scope (EUS-FNA, EBUS-TBNA), not a
   // percutaneous act.
   if (approaches.has("endoscopy") && approaches.has("percutaneous") && !/transcutan|percutan/.test(folded)) {
