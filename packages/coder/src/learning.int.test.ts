@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +7,7 @@ import { openTestDatabase } from "@ccam/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoder } from "./coder.js";
 import { coderMigrations, DrizzleLearningStore } from "./learning/drizzle-store.js";
+import { coderLearningEvents } from "./learning/schema.js";
 import { InMemoryLearningStore, type LearningStore } from "./learning/store.js";
 
 /**
@@ -81,6 +83,21 @@ describe("learning loop on the real V81", () => {
     const handle = await openTestDatabase([coderMigrations]);
     try {
       await provesLearning(new DrizzleLearningStore(handle.db));
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("learns as well from keyed terms, and then keeps no word of the texts", async () => {
+    const handle = await openTestDatabase([coderMigrations]);
+    const key = randomBytes(32);
+    const termKey = (term: string) => createHmac("sha256", key).update(term).digest("hex").slice(0, 32);
+    try {
+      await provesLearning(new DrizzleLearningStore(handle.db, termKey));
+      const rows = await handle.db.select({ terms: coderLearningEvents.terms }).from(coderLearningEvents);
+      const terms = rows.flatMap((r) => r.terms);
+      expect(terms.length).toBeGreaterThan(0);
+      expect(terms.every((t) => /^[0-9a-f]{32}$/.test(t))).toBe(true);
     } finally {
       await handle.close();
     }

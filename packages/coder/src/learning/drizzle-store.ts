@@ -10,21 +10,37 @@ export const coderMigrations: MigrationSet = {
   folder: fileURLToPath(new URL("../../drizzle", import.meta.url)),
 };
 
-/** Keeps corrections in the coder's own table; only rows sharing a term with the text are read back. */
+/**
+ * Keeps corrections in the coder's own table; only rows sharing a term with the text are read back.
+ *
+ * The terms are words of clinical texts: with `termKey` (a keyed hash, e.g. HMAC under a key outside the
+ * database) only their keys are stored, and the store needs nothing more than equality on them, so a dump of the
+ * table holds no word of any text. Without it (tests, the CLI) terms are stored as they are.
+ */
 export class DrizzleLearningStore implements LearningStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly termKey: (term: string) => string = (term) => term,
+  ) {}
 
   async record(event: LearningEvent): Promise<void> {
+    const terms = event.terms.map(this.termKey);
     const rows = [
       ...event.chosenCodes.map((code) => ({ code, weight: 1 })),
       ...event.rejectedCodes.map((code) => ({ code, weight: -1 })),
-    ].map((r) => ({ ...r, site: event.site, terms: event.terms, at: new Date(event.at).toISOString() }));
+    ].map((r) => ({ ...r, site: event.site, terms, at: new Date(event.at).toISOString() }));
     if (rows.length > 0) await this.db.insert(coderLearningEvents).values(rows);
   }
 
   async boosts(normalisedText: string, site: string, options?: BoostOptions): Promise<Map<string, number>> {
-    const terms = normalisedText.split(" ").filter(Boolean);
-    if (terms.length === 0) return new Map();
+    // key → the text's own term, so that term weights (IDF over the labels) still apply to keyed terms.
+    const keyed = new Map(
+      normalisedText
+        .split(" ")
+        .filter(Boolean)
+        .map((term) => [this.termKey(term), term] as const),
+    );
+    if (keyed.size === 0) return new Map();
     const rows = await this.db
       .select({
         terms: coderLearningEvents.terms,
@@ -33,7 +49,13 @@ export class DrizzleLearningStore implements LearningStore {
         at: coderLearningEvents.at,
       })
       .from(coderLearningEvents)
-      .where(and(eq(coderLearningEvents.site, site), arrayOverlaps(coderLearningEvents.terms, terms)));
-    return accumulateBoosts(rows, normalisedText, options);
+      .where(
+        and(eq(coderLearningEvents.site, site), arrayOverlaps(coderLearningEvents.terms, [...keyed.keys()])),
+      );
+    const termWeight = options?.termWeight;
+    return accumulateBoosts(rows, [...keyed.keys()].join(" "), {
+      ...options,
+      ...(termWeight ? { termWeight: (key: string) => termWeight(keyed.get(key) ?? key) } : {}),
+    });
   }
 }

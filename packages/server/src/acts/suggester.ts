@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import type { Referential } from "@ccam/ccam";
 import { type Coder, coderTables, createCoder, DrizzleLearningStore, type LlmProvider } from "@ccam/coder";
@@ -25,6 +26,8 @@ export class CoderSuggestionEngine implements SuggestionEngine {
   constructor(
     private readonly deps: {
       db: Database;
+      /** Key of the learned terms' hashes (the current pseudonymisation key). */
+      termKey: Buffer;
       referentials: ReferentialService;
       dataDir: string;
       llm?: LlmProvider | undefined;
@@ -32,7 +35,12 @@ export class CoderSuggestionEngine implements SuggestionEngine {
       metrics?: SuggestionMetrics | undefined;
     },
   ) {
-    this.store = new DrizzleLearningStore(deps.db);
+    // Learned terms are words of clinical texts: the table keeps only their keyed hashes (the key is not in the
+    // database). Rotating the pseudonymisation key starts the site's learning afresh.
+    const key = deps.termKey;
+    this.store = new DrizzleLearningStore(deps.db, (term) =>
+      createHmac("sha256", key).update(`learning-term:${term}`, "utf8").digest("hex").slice(0, 32),
+    );
     this.llmState = deps.llm
       ? { state: "ok", detail: "configured; no suggestion yet" }
       : { state: "off", detail: "offline engine only (CCAM_LLM_BASE_URL not set)" };

@@ -248,11 +248,9 @@ describe("tampering with the audit trail, the decisions and the anchors", () => 
     }
   });
 
-  // Known gap (docs/reliability.md): an override teaches the coder with the distinct stemmed words of the act's
-  // clinical text, stored in clear in coder_learning_events, outside the patient's envelope (so erasure does not
-  // reach them either). `it.fails` keeps the check running: it turns red the day the terms are protected, as a
-  // reminder to make it a plain `it`.
-  it.fails("keeps no clear word of an overridden clinical text in the learning store", async () => {
+  // An override teaches the coder with the distinct stemmed words of the act's clinical text: the learning store
+  // keeps only their keyed hashes (HMAC under the pseudonymisation key, which is not in the database).
+  it("keeps no clear word of an overridden clinical text in the learning store", async () => {
     const created = await app.inject({
       method: "POST",
       url: "/actes",
