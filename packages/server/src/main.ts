@@ -1,7 +1,7 @@
-import { DatabaseLockedError } from "@ccam/db";
 import { buildApp } from "./app.js";
 import { importSourceDir, listSourceFiles, openRuntime, registerReferentialVersions } from "./bootstrap.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
+import { runEntryPoint } from "./entry.js";
 
 /** `npm start`: configure, migrate, import what is new in the source folder, serve. */
 async function main(): Promise<void> {
@@ -72,11 +72,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DatabaseLockedError) {
-    console.error(error.message);
-  } else {
-    console.error("CCAM AI failed to start:", error);
-  }
-  process.exit(1);
-});
+runEntryPoint("CCAM AI", main);

@@ -1,8 +1,9 @@
-import { DatabaseLockedError, migrate, openDatabase } from "@ccam/db";
+import { migrate, openDatabase } from "@ccam/db";
 import { createLedger } from "@ccam/ledger";
 import { pino } from "pino";
 import { allMigrations } from "./bootstrap.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
+import { runEntryPoint } from "./entry.js";
 
 const STATUS_LOG_INTERVAL_MS = 5000;
 
@@ -70,11 +71,4 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DatabaseLockedError) {
-    console.error(error.message);
-  } else {
-    console.error("CCAM AI worker failed to start:", error);
-  }
-  process.exit(1);
-});
+runEntryPoint("CCAM AI worker", main);
