@@ -65,10 +65,19 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       await admin.end();
     }
   }
+  // Nothing waits forever: a request that cannot get a connection, a lock or an answer in time fails (503 at the
+  // HTTP edge) instead of hanging, and a transaction left open by a lost client is ended by the server.
+  const settings = [
+    ...(schema ? [`search_path=${schema}`] : []),
+    "lock_timeout=15000",
+    "statement_timeout=60000",
+    "idle_in_transaction_session_timeout=60000",
+  ];
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    connectionTimeoutMillis: 10_000,
+    options: settings.map((setting) => `-c ${setting}`).join(" "),
   });
   // An idle client losing its connection must not crash the process; the next query reports the error.
   pool.on("error", () => {});

@@ -118,8 +118,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   );
 }
 
-/** SQLSTATE classes 08 (connection exception), 57P0x (server shutting down / backend terminated), 53300. */
-const UNAVAILABLE_SQLSTATE = /^(08\d{3}|57P0[1-3]|53300)$/;
+/**
+ * SQLSTATE classes 08 (connection exception), 57P0x (server shutting down / backend terminated), 53300 (too many
+ * connections), 55P03 (lock wait past `lock_timeout`), 57014 (statement past `statement_timeout`).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08\d{3}|57P0[1-3]|53300|55P03|57014)$/;
 const UNAVAILABLE_ERRNO = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -129,7 +132,7 @@ const UNAVAILABLE_ERRNO = new Set([
   "ENOTFOUND",
 ]);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|Client was closed/i;
 
 /** Whether an error (or one it wraps, e.g. Drizzle's DrizzleQueryError) says the database cannot be reached. */
 export function isDatabaseUnavailable(error: unknown): boolean {
