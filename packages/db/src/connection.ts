@@ -52,6 +52,42 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return options.url ? openPostgres(options.url, options) : openPglite(options);
 }
 
+/**
+ * A pool that never loses a client to a dead connection. Drizzle's `transaction()` sends BEGIN before its
+ * try/finally, so a connection killed between checkout and BEGIN was never released: after ten such losses every
+ * request waited for a client forever (seen in the connection-loss fault test). Here a client whose connection
+ * ends while checked out is released at once (and dropped by the pool), and a second release is a no-op.
+ */
+class ReleasingPool extends pg.Pool {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's connect has promise and callback overloads.
+  override connect(callback?: any): any {
+    if (callback) {
+      return super.connect((error, client, done) => {
+        if (client) guardRelease(client);
+        callback(error, client, client ? client.release : done);
+      });
+    }
+    return super.connect().then((client) => {
+      guardRelease(client);
+      return client;
+    });
+  }
+}
+
+function guardRelease(client: pg.PoolClient): void {
+  const release = client.release;
+  let released = false;
+  const onEnd = () => releaseOnce(new Error("connection ended while checked out"));
+  const releaseOnce = (error?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener("end", onEnd);
+    release(error);
+  };
+  client.release = releaseOnce;
+  client.once("end", onEnd);
+}
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const schema = options.schema;
   if (schema) {
@@ -73,7 +109,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     "statement_timeout=60000",
     "idle_in_transaction_session_timeout=60000",
   ];
-  const pool = new pg.Pool({
+  const pool = new ReleasingPool({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
