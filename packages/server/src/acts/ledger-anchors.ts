@@ -38,7 +38,10 @@ export function ledgerAnchors(ledger: Ledger): AnchorLog {
       return { ok: report.valid, detail: shown.map((check) => `${check.name}: ${check.detail}`).join("; ") };
     },
 
-    proofDocument: (seq, leaf) => ledger.inclusionProof(seq, { preimage: leaf.payload }),
+    async proofDocument(seq, leaf) {
+      if ((await ledger.leafStatus(seq)).status !== "anchored") return undefined;
+      return ledger.inclusionProof(seq, { preimage: leaf.payload });
+    },
 
     async status() {
       const status = await ledger.status();

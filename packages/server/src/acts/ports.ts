@@ -71,8 +71,8 @@ export interface AnchorLog {
    * against the log, the proof against the root, and the root against the chain.
    */
   verify(seq: number, expected: AnchorLeaf): Promise<{ ok: boolean; detail: string }>;
-  /** The self-contained proof of an anchored leaf, with its preimage, for an outside auditor. */
-  proofDocument(seq: number, leaf: AnchorLeaf): Promise<ProofDocument>;
+  /** The self-contained proof of a leaf, with its preimage, for an outside auditor; undefined until anchored. */
+  proofDocument(seq: number, leaf: AnchorLeaf): Promise<ProofDocument | undefined>;
   status(): Promise<AnchorStatus>;
 }
 

@@ -458,8 +458,11 @@ export class ActService {
     await this.row(id, ctx);
     const proofs: ProofDocument[] = [];
     for (const link of await this.links(id)) {
-      if (link.leafSeq === null || !(await this.deps.anchors.proof(link.leafSeq)).anchored) continue;
-      proofs.push(await this.deps.anchors.proofDocument(link.leafSeq, auditLeaf(link)));
+      const proof =
+        link.leafSeq === null
+          ? undefined
+          : await this.deps.anchors.proofDocument(link.leafSeq, auditLeaf(link));
+      if (proof) proofs.push(proof);
     }
     if (proofs.length === 0) {
       throw new HttpProblem(409, "Pas encore ancré", `No audit entry of act ${id} is anchored yet.`);
