@@ -1,8 +1,7 @@
 // Lists lexicon expansion words that no label, short label or note of the referential uses (dead expansions).
 // Run after `npx tsc -b packages/coder`: node packages/coder/scripts/lexicon-audit.mjs
-import { readFileSync } from "node:fs";
 import { loadSharedReferential } from "@ccam/ccam";
-import { indexTerms, stem } from "@ccam/coder";
+import { indexTerms, readLexiconFiles, stem } from "@ccam/coder";
 
 const referential = await loadSharedReferential("V81");
 const vocabulary = new Set();
@@ -12,15 +11,16 @@ for (const act of referential.acts.values())
   ))
     vocabulary.add(t);
 const known = (t) => vocabulary.has(t) || (t.length >= 5 && [...vocabulary].some((v) => v.startsWith(t)));
-const lexicon = JSON.parse(readFileSync(new URL("../data/lexicon.fr.json", import.meta.url), "utf8"));
 let dead = 0;
-for (const [key, expansion] of Object.entries(lexicon.terms)) {
-  const missing = indexTerms(expansion).filter((t) => !known(t));
-  if (missing.length) {
-    dead++;
-    console.log(`${key} => ${expansion}   [absent: ${missing.join(", ")}]`);
+for (const [name, lexicon] of await readLexiconFiles()) {
+  for (const [key, expansion] of Object.entries(lexicon.terms)) {
+    const missing = indexTerms(expansion).filter((t) => !known(t));
+    if (missing.length) {
+      dead++;
+      console.log(`${name}: ${key} => ${expansion}   [absent: ${missing.join(", ")}]`);
+    }
   }
+  for (const [organ, word] of Object.entries(lexicon.ectomies ?? {}))
+    if (!known(stem(word))) console.log(`${name}: ectomie ${organ} => ${word} [absent]`);
 }
-for (const [organ, word] of Object.entries(lexicon.ectomies ?? {}))
-  if (!known(stem(word))) console.log(`ectomie ${organ} => ${word} [absent]`);
 console.log(`${dead} entries with words absent from the referential`);

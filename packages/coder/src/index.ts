@@ -8,5 +8,6 @@ export * from "./llm/openai-provider.js";
 export * from "./llm/provider.js";
 export { buildLexicon, type NormalisedQuery, normalise, type QueryTerm } from "./normalise.js";
 export { mineAbbreviations } from "./retrieval.js";
+export { type LexiconFile, readLexiconFiles } from "./lexicon.js";
 export { indexTerms, stem } from "./text.js";
 export * from "./types.js";
