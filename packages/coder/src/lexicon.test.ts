@@ -18,7 +18,8 @@ describe("lexicon files", () => {
         else owner.set(key, name);
       }
       for (const [organ, word] of Object.entries(file.ectomies ?? {}))
-        if (!FOLDED.test(`${organ} ${word}`)) problems.push(`${name}: ectomy "${organ}" → "${word}" is not folded`);
+        if (!FOLDED.test(`${organ} ${word}`))
+          problems.push(`${name}: ectomy "${organ}" → "${word}" is not folded`);
     }
     expect(problems).toEqual([]);
   });

@@ -14,13 +14,17 @@ export interface LexiconFile {
 
 /** Every lexicon file by name: the general one first, then the specialty files in name order. */
 export async function readLexiconFiles(): Promise<[string, LexiconFile][]> {
-  const names = (await readdir(LEXICON_DIR).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
+  const names = (await readdir(LEXICON_DIR).catch(() => [] as string[]))
+    .filter((n) => n.endsWith(".json"))
+    .sort();
   const files: [string, URL][] = [
     ["lexicon.fr.json", LEXICON_FILE],
     ...names.map((n): [string, URL] => [`lexicon/${n}`, new URL(n, LEXICON_DIR)]),
   ];
   return Promise.all(
-    files.map(async ([name, url]): Promise<[string, LexiconFile]> => [name, JSON.parse(await readFile(url, "utf8"))]),
+    files.map(
+      async ([name, url]): Promise<[string, LexiconFile]> => [name, JSON.parse(await readFile(url, "utf8"))],
+    ),
   );
 }
 
