@@ -290,8 +290,11 @@ export function featureScore(
   let neg = 0;
   for (const n of q.negated) {
     // "non ciblée" in the text agrees with "Biopsie non ciblée".
-    if (p.without.some((ph) => ph.includes(n)) || p.nonTerms.includes(n)) neg += weights.negation;
-    else if (p.with.some((ph) => ph.includes(n)) || p.labelTerms.includes(n)) neg -= weights.negation;
+    // "avec X" in the label contradicts "sans X" even when another clause says "sans X …" (BFGA427: "avec
+    // implantation de cristallin …, sans implantation de dispositif de drainage").
+    if (p.with.some((ph) => ph.includes(n))) neg -= weights.negation;
+    else if (p.without.some((ph) => ph.includes(n)) || p.nonTerms.includes(n)) neg += weights.negation;
+    else if (p.labelTerms.includes(n)) neg -= weights.negation;
   }
   // "non X" in the label when the text says X.
   for (const n of p.nonTerms) if (seen.has(n) && !q.negated.has(n)) neg -= weights.negation;
