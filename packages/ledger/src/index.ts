@@ -34,7 +34,14 @@ export {
   NotAnchoredError,
 } from "./ledger.js";
 export * as merkle from "./merkle/index.js";
-export { type EnqueuedLeaf, enqueueLeaf, type LeafInput } from "./store/outbox.js";
+export {
+  type EnqueuedLeaf,
+  enqueueLeaf,
+  enqueueLeaves,
+  type LeafInput,
+  type StagedLeaves,
+  stageLeaves,
+} from "./store/outbox.js";
 export { ReferentialConflictError, type ReferentialRegistration } from "./store/referentials.js";
 export {
   type Check,

@@ -1,4 +1,5 @@
 import type { Database } from "@ccam/db";
+import { type SQL, sql } from "drizzle-orm";
 import { type CanonicalValue, computeLeafHash, newSalt } from "../leaf.js";
 import { anchorOutbox } from "./schema.js";
 
@@ -24,12 +25,57 @@ export interface EnqueuedLeaf {
  * written together or not at all; the anchoring worker picks it up after commit.
  */
 export async function enqueueLeaf(tx: Database, input: LeafInput): Promise<EnqueuedLeaf> {
-  const salt = newSalt();
-  const leafHash = computeLeafHash(input.kind, input.payload, salt);
-  const [row] = await tx
+  const [leaf] = await enqueueLeaves(tx, [input]);
+  if (!leaf) throw new Error("anchor_outbox insert returned no row");
+  return leaf;
+}
+
+/** Queues several leaves in one statement (one round trip), in the caller's transaction; results in input order. */
+export async function enqueueLeaves(tx: Database, inputs: LeafInput[]): Promise<EnqueuedLeaf[]> {
+  if (inputs.length === 0) return [];
+  const staged = stageLeaves(inputs);
+  const rows = await tx
     .insert(anchorOutbox)
-    .values({ kind: input.kind, leafHash, salt })
-    .returning({ seq: anchorOutbox.seq });
-  if (!row) throw new Error("anchor_outbox insert returned no row");
-  return { seq: row.seq, leafHash, salt };
+    .values(staged.rows)
+    .returning({ seq: anchorOutbox.seq, leafHash: anchorOutbox.leafHash });
+  // Matched by hash (salted, so unique), not by the order of RETURNING, which SQL does not promise.
+  const seqs = new Map(rows.map((row) => [row.leafHash, row.seq]));
+  return staged.rows.map(({ leafHash, salt }) => {
+    const seq = seqs.get(leafHash);
+    if (seq === undefined) throw new Error("anchor_outbox insert returned no row");
+    return { seq, leafHash, salt };
+  });
+}
+
+/**
+ * Leaves prepared for a caller that writes them within its own statement (a data-modifying `WITH`), so that a
+ * decision, its audit rows and their outbox rows cost one round trip and commit together. `insert(tx)` is the
+ * outbox INSERT returning `seq` and `leaf_hash`, to use as the CTE named `cte`; `seqOf(i)` is the SQL reading
+ * leaf i's sequence number from that CTE.
+ */
+export interface StagedLeaves {
+  rows: { kind: string; leafHash: string; salt: string }[];
+  insert(tx: Database): SQL;
+  seqOf(cte: string, index: number): SQL;
+}
+
+export function stageLeaves(inputs: LeafInput[]): StagedLeaves {
+  const rows = inputs.map((input) => {
+    const salt = newSalt();
+    return { kind: input.kind, leafHash: computeLeafHash(input.kind, input.payload, salt), salt };
+  });
+  return {
+    rows,
+    insert: (tx) =>
+      tx
+        .insert(anchorOutbox)
+        .values(rows)
+        .returning({ seq: anchorOutbox.seq, leafHash: anchorOutbox.leafHash })
+        .getSQL(),
+    seqOf: (cte, index) => {
+      const row = rows[index];
+      if (!row) throw new RangeError(`no staged leaf ${index}`);
+      return sql`(select ${sql.identifier("seq")} from ${sql.identifier(cte)} where ${sql.identifier("leaf_hash")} = ${row.leafHash})`;
+    },
+  };
 }
