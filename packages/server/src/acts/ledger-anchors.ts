@@ -1,10 +1,11 @@
-import { enqueueLeaf, type Ledger } from "@ccam/ledger";
+import { enqueueLeaf, type Ledger, stageLeaves } from "@ccam/ledger";
 import type { AnchorLog, AnchorProof } from "./ports.js";
 
 /** The act workflow's anchoring port over the ledger package. */
 export function ledgerAnchors(ledger: Ledger): AnchorLog {
   return {
     enqueue: (tx, leaf) => enqueueLeaf(tx, leaf),
+    stage: (leaves) => stageLeaves(leaves),
 
     async proof(seq): Promise<AnchorProof> {
       const status = await ledger.leafStatus(seq);

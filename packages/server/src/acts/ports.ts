@@ -1,6 +1,6 @@
 import { ValidationIssueSchema } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
-import type { ProofDocument } from "@ccam/ledger";
+import type { ProofDocument, StagedLeaves } from "@ccam/ledger";
 import { z } from "zod";
 
 /** What the act workflow needs from the coding agent (packages/coder). */
@@ -64,6 +64,11 @@ export interface AnchorLeaf {
 export interface AnchorLog {
   /** Appends a leaf to the outbox inside `tx`; returns its sequence number. */
   enqueue(tx: Database, leaf: AnchorLeaf): Promise<{ seq: number; leafHash: string }>;
+  /**
+   * The same leaves prepared for the caller's own statement: their outbox INSERT as a CTE and each leaf's
+   * sequence number read from it, so a decision, its audit entries and their leaves cost one round trip.
+   */
+  stage(leaves: AnchorLeaf[]): StagedLeaves;
   /** Anchoring state and, once anchored, the inclusion proof against the latest anchored tree head. */
   proof(seq: number): Promise<AnchorProof>;
   /**

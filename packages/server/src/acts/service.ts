@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { ReferentialCatalog, ValidationResult } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
 import type { ProofBundle, ProofDocument } from "@ccam/ledger";
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { MemoryCache, type SharedCache } from "../cache/index.js";
 import { HttpProblem } from "../problem.js";
 import {
@@ -55,6 +55,12 @@ interface Clinical {
 
 type ActRow = typeof t.acts.$inferSelect;
 
+/** An audit link as stored: with the roles the actor held. */
+type TrailEntry = AuditLink & { actorRoles: string[] };
+
+/** Name of the CTE that inserts the ledger leaves of a statement's audit entries. */
+const LEAVES_CTE = "leaves";
+
 export interface ActServiceDeps {
   db: Database;
   keys: ApplicationKeys;
@@ -90,65 +96,88 @@ export class ActService {
     const id = randomUUID();
     const date = input.performedAt.slice(0, 10);
     const referential = this.deps.referentials().atDate(date);
-    const suggestions = await this.suggest(id, {
-      text: input.text,
-      date,
-      specialty: input.specialty,
-      patient: input.patient,
+    const suggestions = await this.suggest(
+      id,
+      { text: input.text, date, specialty: input.specialty, patient: input.patient },
+      // The id was drawn just now: nothing can be cached under it yet.
+      { fresh: true },
+    );
+    const pseudonym = await this.pseudonymFor(input.patientId);
+    const dataKey = await this.dataKey(db, pseudonym, true);
+    if (!dataKey)
+      throw new HttpProblem(
+        409,
+        "Patient effacé",
+        "This patient's data was erased; no new act can be recorded.",
+      );
+    const clinical: Clinical = { text: input.text, patient: input.patient ?? null };
+    const values = {
+      id,
+      pseudonym,
+      performedAt: input.performedAt,
+      specialty: input.specialty ?? null,
+      setting: input.setting ?? null,
+      clinical: encrypt(JSON.stringify(clinical), dataKey, `act:${id}`),
+      consent: input.consent,
+      status: "pending" as const,
+      referentialVersion: referential?.version.version ?? null,
+      createdBy: ctx.actor.id,
+    };
+    const codes = suggestions.suggestions.map((s) => ({ code: s.code, confidence: s.confidence }));
+    // The act's first two audit entries are chained in memory: the act row is written by this very statement,
+    // so no other request can see it, let alone append to its chain, before it commits.
+    const created = this.link(undefined, id, ctx, {
+      kind: "act.created",
+      payload: {
+        performedAt: input.performedAt,
+        specialty: input.specialty ?? null,
+        textHash: this.textHash(input.text),
+        consent: input.consent,
+      },
     });
-    const act = await db.transaction(async (tx) => {
-      const pseudonym = await this.pseudonymFor(tx, input.patientId);
-      const dataKey = await this.dataKey(tx, pseudonym, true);
-      if (!dataKey)
-        throw new HttpProblem(
-          409,
-          "Patient effacé",
-          "This patient's data was erased; no new act can be recorded.",
-        );
-      const clinical: Clinical = { text: input.text, patient: input.patient ?? null };
-      const [row] = await tx
-        .insert(t.acts)
-        .values({
-          id,
-          pseudonym,
-          performedAt: input.performedAt,
-          specialty: input.specialty ?? null,
-          setting: input.setting ?? null,
-          clinical: encrypt(JSON.stringify(clinical), dataKey, `act:${id}`),
-          consent: input.consent,
-          status: "pending",
-          referentialVersion: referential?.version.version ?? null,
-          createdBy: ctx.actor.id,
-        })
-        .returning();
-      if (!row) throw new Error("insert returned nothing");
-      await tx.insert(t.actSuggestions).values({
-        actId: id,
-        engine: suggestions.engine,
-        referentialVersion: suggestions.referentialVersion,
-        codes: suggestions.suggestions.map((s) => ({ code: s.code, confidence: s.confidence })),
-        latencyMs: suggestions.latencyMs,
-      });
-      await this.audit(tx, id, ctx, {
-        kind: "act.created",
-        payload: {
-          performedAt: input.performedAt,
-          specialty: input.specialty ?? null,
-          textHash: this.textHash(input.text),
-          consent: input.consent,
-        },
-      });
-      await this.audit(tx, id, ctx, {
-        kind: "act.suggested",
-        payload: {
-          engine: suggestions.engine,
-          referentialVersion: suggestions.referentialVersion,
-          codes: suggestions.suggestions.map((s) => ({ code: s.code, confidence: s.confidence })),
-        },
-      });
-      return row;
+    const suggested = this.link(created, id, ctx, {
+      kind: "act.suggested",
+      payload: { engine: suggestions.engine, referentialVersion: suggestions.referentialVersion, codes },
     });
-    return { act: await this.view(act, [], ctx, clinicalOf(input)), suggestions };
+    // One statement, so atomic without BEGIN/COMMIT: the act, its first suggestion, both audit entries and their
+    // ledger leaves.
+    const [row] = await this.writeWithTrail<{ created_at: string | Date; performed_at: string | Date }>(
+      db,
+      [created, suggested],
+      [
+        [
+          "act",
+          db
+            .insert(t.acts)
+            .values(values)
+            .returning({ createdAt: t.acts.createdAt, performedAt: t.acts.performedAt })
+            .getSQL(),
+        ],
+        [
+          "suggestion",
+          db
+            .insert(t.actSuggestions)
+            .values({
+              actId: id,
+              engine: suggestions.engine,
+              referentialVersion: suggestions.referentialVersion,
+              codes,
+              latencyMs: suggestions.latencyMs,
+            })
+            .getSQL(),
+        ],
+      ],
+      sql`select created_at, performed_at from act`,
+    );
+    if (!row) throw new Error("insert returned nothing");
+    const act: ActRow = {
+      ...values,
+      performedAt: isoOf(row.performed_at),
+      createdAt: isoOf(row.created_at),
+      decidedBy: null,
+      decidedAt: null,
+    };
+    return { act: await this.view(act, [], ctx, clinical), suggestions };
   }
 
   async list(
@@ -251,8 +280,15 @@ export class ActService {
     const { db } = this.deps;
     let rejected: ValidationResult | undefined;
     const result = await db.transaction(async (tx) => {
-      // The row lock serialises concurrent decisions on one act: the second sees the new status and gets a 409.
-      const [row] = await tx.select().from(t.acts).where(eq(t.acts.id, id)).for("update");
+      // The row lock serialises concurrent decisions (and audit appends) on one act: the second sees the new
+      // status and gets a 409. The patient's wrapped key comes with it (not locked, as before).
+      const [locked] = await tx
+        .select({ act: t.acts, wrappedKey: t.patientKeys.wrappedKey })
+        .from(t.acts)
+        .leftJoin(t.patientKeys, eq(t.patientKeys.pseudonym, t.acts.pseudonym))
+        .where(eq(t.acts.id, id))
+        .for("update", { of: t.acts });
+      const row = locked?.act;
       if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
       if (row.status !== "pending") {
         throw new HttpProblem(
@@ -261,8 +297,12 @@ export class ActService {
           `Act ${id} is already ${row.status}; a decision is final.`,
         );
       }
-      const clinical = await this.open(tx, row);
-      if (!clinical) throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
+      const dataKey = locked.wrappedKey
+        ? unwrapKey(locked.wrappedKey, this.deps.keys.master, row.pseudonym)
+        : null;
+      const clinical = dataKey && this.openWith(row, dataKey);
+      if (!dataKey || !clinical)
+        throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
       const outcome = this.deps.validator.validate({
         date: row.performedAt.slice(0, 10),
         ...(row.referentialVersion ? { version: row.referentialVersion } : {}),
@@ -276,10 +316,11 @@ export class ActService {
         })),
       });
       const blocking = outcome.issues.filter((i) => i.severity === "blocking").length;
-      await tx
+      const attempt = tx
         .insert(t.validationAttempts)
         .values({ actId: id, blocking, warnings: outcome.issues.length - blocking });
       if (blocking > 0) {
+        await attempt;
         rejected = outcome;
         return undefined;
       }
@@ -295,12 +336,39 @@ export class ActService {
         associationCode: l.associationCode ?? null,
         amount: l.amount,
       }));
-      if (lines.length > 0) await tx.insert(t.actCodes).values(lines);
-      await tx.update(t.acts).set({ status, decidedAt, decidedBy: ctx.actor.id }).where(eq(t.acts.id, id));
       const decisionCodes: DecisionCodes = codes.map((c) => ({ ...c, modifiers: c.modifiers ?? [] }));
       const referentialVersion = outcome.version;
+      // Everything the decision writes, in one statement after the lock and the chain's last entry.
+      const writes: [string, SQL][] = [
+        ["attempt", attempt.getSQL()],
+        ...(lines.length > 0
+          ? [
+              [
+                "lines",
+                tx
+                  .insert(t.actCodes)
+                  .values(lines)
+                  .returning({ position: t.actCodes.position, amount: t.actCodes.amount })
+                  .getSQL(),
+              ] as [string, SQL],
+            ]
+          : []),
+        [
+          "decision",
+          tx
+            .update(t.acts)
+            .set({ status, decidedAt, decidedBy: ctx.actor.id })
+            .where(eq(t.acts.id, id))
+            .getSQL(),
+        ],
+      ];
+      const previous = await this.lastLink(tx, id);
+      let entry: AuditEvent;
+      let override:
+        | { suggested: string[]; signature: string; signer: string; clinical: Clinical }
+        | undefined;
       if (justification === undefined) {
-        await this.audit(tx, id, ctx, {
+        entry = {
           kind: "act.validated",
           payload: {
             referentialVersion,
@@ -308,54 +376,74 @@ export class ActService {
             total: outcome.total,
             warnings: outcome.issues.length,
           },
-        });
-        return { status, outcome, override: undefined };
-      }
-      const [first] = await tx.select().from(t.actSuggestions).where(eq(t.actSuggestions.actId, id));
-      const suggested = first?.codes.map((c) => c.code) ?? [];
-      const justificationHash = this.textHash(justification);
-      const [nonce] = await tx
-        .insert(t.signerNonces)
-        .values({ signer: this.deps.signer.address, next: 1 })
-        .onConflictDoUpdate({ target: t.signerNonces.signer, set: { next: sql`${t.signerNonces.next} + 1` } })
-        .returning({ next: t.signerNonces.next });
-      const signed = await this.deps.signer.sign({
-        actId: id,
-        codesHash: sha256Hex(canonicalJson(decisionCodes)),
-        justificationHash,
-        signedAt: Math.floor(Date.parse(decidedAt) / 1000),
-        nonce: (nonce?.next ?? 1) - 1,
-      });
-      const dataKey = await this.dataKey(tx, row.pseudonym, false);
-      if (!dataKey) throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
-      const overrideId = randomUUID();
-      await tx.insert(t.overrides).values({
-        id: overrideId,
-        actId: id,
-        suggested,
-        codes: decisionCodes,
-        justification: encrypt(justification, dataKey, `override:${overrideId}`),
-        justificationHash,
-        reasonCategory: reasonCategory(justification),
-        ...signed,
-        createdBy: ctx.actor.id,
-      });
-      await this.audit(tx, id, ctx, {
-        kind: "act.overridden",
-        payload: {
-          referentialVersion,
-          suggested,
-          codes: decisionCodes,
+        };
+      } else {
+        const [first] = await tx.select().from(t.actSuggestions).where(eq(t.actSuggestions.actId, id));
+        const suggested = first?.codes.map((c) => c.code) ?? [];
+        const justificationHash = this.textHash(justification);
+        const [nonce] = await tx
+          .insert(t.signerNonces)
+          .values({ signer: this.deps.signer.address, next: 1 })
+          .onConflictDoUpdate({
+            target: t.signerNonces.signer,
+            set: { next: sql`${t.signerNonces.next} + 1` },
+          })
+          .returning({ next: t.signerNonces.next });
+        const signed = await this.deps.signer.sign({
+          actId: id,
+          codesHash: sha256Hex(canonicalJson(decisionCodes)),
           justificationHash,
-          signature: signed.signature,
-          signer: signed.signer,
-        },
-      });
-      return {
-        status,
-        outcome,
-        override: { suggested, signature: signed.signature, signer: signed.signer, clinical },
-      };
+          signedAt: Math.floor(Date.parse(decidedAt) / 1000),
+          nonce: (nonce?.next ?? 1) - 1,
+        });
+        const overrideId = randomUUID();
+        writes.push([
+          "override",
+          tx
+            .insert(t.overrides)
+            .values({
+              id: overrideId,
+              actId: id,
+              suggested,
+              codes: decisionCodes,
+              justification: encrypt(justification, dataKey, `override:${overrideId}`),
+              justificationHash,
+              reasonCategory: reasonCategory(justification),
+              ...signed,
+              createdBy: ctx.actor.id,
+            })
+            .getSQL(),
+        ]);
+        entry = {
+          kind: "act.overridden",
+          payload: {
+            referentialVersion,
+            suggested,
+            codes: decisionCodes,
+            justificationHash,
+            signature: signed.signature,
+            signer: signed.signer,
+          },
+        };
+        override = { suggested, signature: signed.signature, signer: signed.signer, clinical };
+      }
+      const stored = await this.writeWithTrail<{ position: number; amount: string | number | null }>(
+        tx,
+        [this.link(previous, id, ctx, entry)],
+        writes,
+        lines.length > 0 ? sql`select position, amount from lines` : undefined,
+      );
+      // The amounts as the database rounded them (numeric(12,2)), as a later read would show them.
+      const amounts = new Map(
+        stored.map((r) => [Number(r.position), r.amount === null ? null : Number(r.amount)]),
+      );
+      const decided: ActRow = { ...row, status, decidedAt, decidedBy: ctx.actor.id };
+      const view = await this.view(
+        decided,
+        lines.map((l) => ({ ...l, amount: amounts.get(l.position) ?? null })),
+        { ...ctx, readsClinicalText: false },
+      );
+      return { status, outcome, override, view };
     });
     if (!result) {
       throw new HttpProblem(
@@ -379,9 +467,8 @@ export class ActService {
       });
       // No cache to clear: the learning generation grew, so every instance's cached suggestions are unreachable.
     }
-    const act = await this.get(id, { ...ctx, readsClinicalText: false });
     return {
-      act,
+      act: result.view,
       validation: result.outcome,
       ...(result.override
         ? { signature: { signature: result.override.signature, signer: result.override.signer } }
@@ -571,66 +658,78 @@ export class ActService {
   private async suggest(
     actId: string,
     input: Omit<Parameters<SuggestionEngine["suggest"]>[0], "site">,
+    options: { fresh?: boolean } = {},
   ): Promise<SuggestionResult> {
     const referential = this.deps.referentials().atDate(input.date);
     const generation = await this.deps.suggester.generation();
     const key = `${SUGGESTION_CACHE}:${actId}|${referential?.version.version ?? "-"}|${generation}`;
-    const cached = await this.cache.get(key);
-    if (cached !== undefined) {
-      this.deps.cacheMetrics?.cacheHit(SUGGESTION_CACHE);
-      return JSON.parse(cached) as SuggestionResult;
+    if (!options.fresh) {
+      const cached = await this.cache.get(key);
+      if (cached !== undefined) {
+        this.deps.cacheMetrics?.cacheHit(SUGGESTION_CACHE);
+        return JSON.parse(cached) as SuggestionResult;
+      }
+      this.deps.cacheMetrics?.cacheMiss(SUGGESTION_CACHE);
     }
-    this.deps.cacheMetrics?.cacheMiss(SUGGESTION_CACHE);
     const result = await this.deps.suggester.suggest({ ...input, site: this.deps.site });
     await this.cache.set(key, JSON.stringify(result), SUGGESTION_TTL_SECONDS);
     return result;
   }
 
   /** The patient's current pseudonym; an identifier stored under a previous key is re-keyed to the current one. */
-  private async pseudonymFor(tx: Database, patientId: string): Promise<string> {
+  private async pseudonymFor(patientId: string): Promise<string> {
     const [current, ...older] = candidatePseudonyms(patientId, this.deps.keys.pseudonym);
     if (!current) throw new Error("no pseudonymisation key");
     if (older.length === 0) return current;
-    const [found] = await tx
-      .select()
-      .from(t.patientKeys)
-      .where(inArray(t.patientKeys.pseudonym, older))
-      .for("update");
-    if (!found) return current;
-    // Re-key lazily: the identifier is known again only now. The data key is re-wrapped for the new pseudonym.
-    const dataKey = found.wrappedKey
-      ? unwrapKey(found.wrappedKey, this.deps.keys.master, found.pseudonym)
-      : null;
-    await tx.insert(t.patientKeys).values({
-      pseudonym: current,
-      wrappedKey: dataKey ? wrapKey(dataKey, this.deps.keys.master.current, current) : null,
-      createdAt: found.createdAt,
-      erasedAt: found.erasedAt,
-      erasedBy: found.erasedBy,
+    return this.deps.db.transaction(async (tx) => {
+      const [found] = await tx
+        .select()
+        .from(t.patientKeys)
+        .where(inArray(t.patientKeys.pseudonym, older))
+        .for("update");
+      if (!found) return current;
+      // Re-key lazily: the identifier is known again only now. The data key is re-wrapped for the new pseudonym.
+      const dataKey = found.wrappedKey
+        ? unwrapKey(found.wrappedKey, this.deps.keys.master, found.pseudonym)
+        : null;
+      await tx.insert(t.patientKeys).values({
+        pseudonym: current,
+        wrappedKey: dataKey ? wrapKey(dataKey, this.deps.keys.master.current, current) : null,
+        createdAt: found.createdAt,
+        erasedAt: found.erasedAt,
+        erasedBy: found.erasedBy,
+      });
+      await tx.update(t.acts).set({ pseudonym: current }).where(eq(t.acts.pseudonym, found.pseudonym));
+      await tx.delete(t.patientKeys).where(eq(t.patientKeys.pseudonym, found.pseudonym));
+      return current;
     });
-    await tx.update(t.acts).set({ pseudonym: current }).where(eq(t.acts.pseudonym, found.pseudonym));
-    await tx.delete(t.patientKeys).where(eq(t.patientKeys.pseudonym, found.pseudonym));
-    return current;
   }
 
   /** The patient's data key (created on first use when `create`); null once erased. */
   private async dataKey(tx: Database, pseudonym: string, create: boolean): Promise<Buffer | null> {
-    const [row] = await tx.select().from(t.patientKeys).where(eq(t.patientKeys.pseudonym, pseudonym));
+    const [row] = await tx
+      .select({ wrappedKey: t.patientKeys.wrappedKey })
+      .from(t.patientKeys)
+      .where(eq(t.patientKeys.pseudonym, pseudonym));
     if (row) return row.wrappedKey ? unwrapKey(row.wrappedKey, this.deps.keys.master, pseudonym) : null;
     if (!create) return null;
     const key = newDataKey();
-    await tx
+    const [inserted] = await tx
       .insert(t.patientKeys)
       .values({ pseudonym, wrappedKey: wrapKey(key, this.deps.keys.master.current, pseudonym) })
-      .onConflictDoNothing();
-    // A concurrent request may have created it first: read back the winner.
-    const [stored] = await tx.select().from(t.patientKeys).where(eq(t.patientKeys.pseudonym, pseudonym));
-    return stored?.wrappedKey ? unwrapKey(stored.wrappedKey, this.deps.keys.master, pseudonym) : null;
+      .onConflictDoNothing()
+      .returning({ pseudonym: t.patientKeys.pseudonym });
+    if (inserted) return key;
+    // A concurrent request created it first: read back the winner.
+    return this.dataKey(tx, pseudonym, false);
   }
 
   private async open(tx: Database, row: ActRow): Promise<Clinical | null> {
     const key = await this.dataKey(tx, row.pseudonym, false);
-    if (!key) return null;
+    return key && this.openWith(row, key);
+  }
+
+  private openWith(row: ActRow, key: Buffer): Clinical {
     try {
       return JSON.parse(decrypt(row.clinical, key, `act:${row.id}`).toString("utf8")) as Clinical;
     } catch (error) {
@@ -652,12 +751,34 @@ export class ActService {
     // Appends to one act's chain are serialised on the act's row: two readers of the same act on PostgreSQL
     // would otherwise both extend the same last entry and the second would fail on (act_id, position).
     await tx.select({ id: t.acts.id }).from(t.acts).where(eq(t.acts.id, actId)).for("update");
+    const previous = await this.lastLink(tx, actId);
+    await this.writeWithTrail(tx, [this.link(previous, actId, ctx, event)], []);
+  }
+
+  /**
+   * The chain's last entry. Read in its own statement *after* the act's row lock is held: a statement that
+   * waited for the lock would still see the chain as of its start (READ COMMITTED snapshot).
+   */
+  private async lastLink(
+    tx: Database,
+    actId: string,
+  ): Promise<Pick<AuditLink, "position" | "entryHash"> | undefined> {
     const [previous] = await tx
       .select({ position: t.auditEntries.position, entryHash: t.auditEntries.entryHash })
       .from(t.auditEntries)
       .where(eq(t.auditEntries.actId, actId))
       .orderBy(desc(t.auditEntries.position))
       .limit(1);
+    return previous;
+  }
+
+  /** The next entry of an act's chain, from the entry before it (undefined: the first). */
+  private link(
+    previous: Pick<AuditLink, "position" | "entryHash"> | undefined,
+    actId: string,
+    ctx: RequestContext,
+    event: AuditEvent,
+  ): TrailEntry {
     const link = nextLink(previous, {
       actId,
       kind: event.kind,
@@ -666,10 +787,34 @@ export class ActService {
       requestId: ctx.requestId,
       payload: event.payload,
     });
-    const { seq } = await this.deps.anchors.enqueue(tx, auditLeaf(link));
-    await tx
-      .insert(t.auditEntries)
-      .values({ ...link, actorRoles: ctx.actor.roles, payload: link.payload as object, leafSeq: seq });
+    return { ...link, actorRoles: ctx.actor.roles };
+  }
+
+  /**
+   * One statement (one round trip): the audit entries, their ledger leaves (the outbox rows, each entry holding
+   * its leaf's sequence number) and the caller's other writes, as data-modifying CTEs named as given. Returns the
+   * rows of `select` (it may read those CTEs' RETURNING); the statement commits or fails as a whole.
+   */
+  private async writeWithTrail<R>(
+    db: Database,
+    entries: TrailEntry[],
+    writes: [string, SQL][],
+    select: SQL = sql`select 1`,
+  ): Promise<R[]> {
+    const staged = this.deps.anchors.stage(entries.map(auditLeaf));
+    const trail = db.insert(t.auditEntries).values(
+      entries.map((entry, i) => ({
+        ...entry,
+        payload: entry.payload as object,
+        leafSeq: staged.seqOf(LEAVES_CTE, i),
+      })),
+    );
+    const ctes: [string, SQL][] = [[LEAVES_CTE, staged.insert(db)], ...writes, ["trail", trail.getSQL()]];
+    const query = sql`with ${sql.join(
+      ctes.map(([name, statement]) => sql`${sql.identifier(name)} as (${statement})`),
+      sql`, `,
+    )} ${select}`;
+    return ((await db.execute(query)) as unknown as { rows: R[] }).rows;
   }
 
   private async links(
@@ -748,8 +893,9 @@ function auditLeaf(link: Pick<AuditLink, "actId" | "position" | "entryHash">): A
   };
 }
 
-function clinicalOf(input: ActCreate): Clinical {
-  return { text: input.text, patient: input.patient ?? null };
+/** A timestamp as the database returned it (a string, or a Date depending on the driver), as ISO 8601. */
+function isoOf(value: string | Date): string {
+  return new Date(value).toISOString();
 }
 
 function encodeCursor(createdAt: string, id: string): string {
