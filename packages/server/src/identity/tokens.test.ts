@@ -34,6 +34,21 @@ describe("TokenSigner", () => {
     await expect(signer.verify("access", token)).rejects.toThrow(/exp/);
   });
 
+  it("a verified access token stays valid only until its expiry (the remembered verification included)", async () => {
+    const token = await signer.sign("access", "user-2", { roles: ["codeur"] }, 900);
+    expect((await signer.verify("access", token)).sub).toBe("user-2");
+    now = new Date(now.getTime() + 899_000);
+    expect((await signer.verify("access", token)).sub).toBe("user-2");
+    now = new Date(now.getTime() + 1_000);
+    await expect(signer.verify("access", token)).rejects.toThrow(/exp/);
+  });
+
+  it("a verified access token is still refused for another purpose", async () => {
+    const token = await signer.sign("access", "user-3", {}, 900);
+    await signer.verify("access", token);
+    await expect(signer.verify("mfa", token)).rejects.toThrow(/aud/);
+  });
+
   it("rejects alg=none, another algorithm with the same key, and a forged signature", async () => {
     const claims = { iss: "ccam-ai", aud: "ccam-ai:access", sub: "admin", roles: ["admin"] };
     const exp = Math.floor(now.getTime() / 1000) + 600;

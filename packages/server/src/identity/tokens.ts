@@ -29,8 +29,13 @@ export function loadSigningKey(secret: string | undefined, dataDir: string): Uin
   return Buffer.from(readFileSync(file, "utf8").trim(), "base64url");
 }
 
+/** Verified access tokens remembered at most (about 400 bytes each). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class TokenSigner {
   private key: Uint8Array | undefined;
+  /** Verified access tokens and their claims, until each token's expiry (see `verify`). */
+  private readonly verified = new Map<string, JWTPayload & { sub: string; exp: number }>();
 
   /** `loadKey` runs on first use, so opening a runtime (the CLI) never creates a key file. */
   constructor(
@@ -56,8 +61,21 @@ export class TokenSigner {
       .sign(this.signingKey());
   }
 
-  /** The payload of a valid token of this purpose; throws on a bad signature, algorithm, audience or expiry. */
+  /**
+   * The payload of a valid token of this purpose; throws on a bad signature, algorithm, audience or expiry.
+   *
+   * Access tokens are checked on every request, so a verified one is remembered (keyed by the whole token, so
+   * by its signature) until its own expiry: a hit is re-checked against `exp` by the injected clock, exactly as
+   * verification would, and nothing else about a token can change (they are stateless: a revoked session or a
+   * changed role takes effect when the access token expires, cached or not).
+   */
   async verify(purpose: TokenPurpose, token: string): Promise<JWTPayload & { sub: string }> {
+    const cacheable = purpose === "access";
+    if (cacheable) {
+      const hit = this.verified.get(token);
+      if (hit && hit.exp > Math.floor(this.now().getTime() / 1000)) return hit;
+      if (hit) this.verified.delete(token);
+    }
     const { payload } = await jwtVerify(token, this.signingKey(), {
       algorithms: [ALGORITHM],
       issuer: ISSUER,
@@ -65,6 +83,17 @@ export class TokenSigner {
       currentDate: this.now(),
       requiredClaims: ["sub", "exp"],
     });
-    return payload as JWTPayload & { sub: string };
+    const claims = payload as JWTPayload & { sub: string; exp: number };
+    if (cacheable) {
+      for (const value of Object.values(claims)) if (typeof value === "object") Object.freeze(value);
+      Object.freeze(claims);
+      // Bounded: the oldest entry goes first (an evicted token is simply verified again).
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = this.verified.keys().next();
+        if (!oldest.done) this.verified.delete(oldest.value);
+      }
+      this.verified.set(token, claims);
+    }
+    return claims;
   }
 }
