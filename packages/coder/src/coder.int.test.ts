@@ -5,6 +5,7 @@ import { loadSharedReferential, type Referential, sharedDir } from "@ccam/ccam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoder } from "./coder.js";
 import { evaluate, readCases } from "./evaluate.js";
+import { readAliasFiles } from "./lexicon.js";
 
 let referential: Referential;
 const cacheDir = mkdtempSync(join(tmpdir(), "coder-int-"));
@@ -15,6 +16,19 @@ beforeAll(async () => {
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 describe("coder on the real V81", () => {
+  it("has aliases only for acts of V81, each a name the label does not already give", async () => {
+    const problems: string[] = [];
+    for (const [name, file] of await readAliasFiles())
+      for (const [code, names] of Object.entries(file.aliases)) {
+        const act = referential.act(code);
+        if (!act) problems.push(`${name}: ${code} is not a V81 act`);
+        for (const alias of names)
+          if (!alias.trim() || alias.trim().toLowerCase() === act?.label.toLowerCase())
+            problems.push(`${name}: ${code} has an empty alias or its own label`);
+      }
+    expect(problems).toEqual([]);
+  });
+
   it("meets a floor on the dev set (regression guard, not the target)", async () => {
     const coder = await createCoder({ referential, cacheDir });
     const cases = await readCases(resolve(sharedDir(), "eval/dev.jsonl"));

@@ -12,9 +12,10 @@ import {
   queryTopographies,
 } from "./features.js";
 import { InMemoryLearningStore } from "./learning/store.js";
-import { loadEctomies, loadLexiconEntries } from "./lexicon.js";
+import { loadAliases, loadEctomies, loadLexiconEntries } from "./lexicon.js";
 import { buildLexicon, type Lexicon, type NormalisedQuery, normalise } from "./normalise.js";
 import { loadOrBuildIndex, type RetrievalIndex } from "./retrieval.js";
+import { inScope, specialtyScope } from "./specialty.js";
 import { editDistance, indexTerms, STOP_WORDS, stem, tokenizeWithOffsets } from "./text.js";
 
 export { editDistance };
@@ -58,7 +59,8 @@ export interface CoderInternals {
 export async function createCoder(options: CoderOptions): Promise<Coder & { internals: CoderInternals }> {
   const { referential } = options;
   const store = options.learningStore ?? new InMemoryLearningStore();
-  const index = await loadOrBuildIndex(referential, options.cacheDir);
+  const aliases = await loadAliases();
+  const index = await loadOrBuildIndex(referential, options.cacheDir, aliases);
   const lexicon = buildLexicon([...(await loadLexiconEntries()), ...index.mined]);
   const profiles = new Map<string, ActProfile>();
   const profile = (code: string): ActProfile | undefined => {
@@ -66,7 +68,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     if (!p) {
       const act = referential.act(code);
       if (!act) return undefined;
-      p = profileAct(act);
+      p = profileAct(act, aliases.byCode.get(code));
       profiles.set(code, p);
     }
     return p;
@@ -78,7 +80,9 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   const df = new Map<string, number>();
   for (const act of referential.acts.values()) {
     const doc = new Set(
-      indexTerms(`${act.label} ${act.notes.map((n) => (n.kind === "other" ? n.text : "")).join(" ")}`),
+      indexTerms(
+        `${act.label} ${act.notes.map((n) => (n.kind === "other" ? n.text : "")).join(" ")} ${(aliases.byCode.get(act.code) ?? []).join(" ")}`,
+      ),
     );
     for (const t of doc) df.set(t, (df.get(t) ?? 0) + 1);
   }
@@ -230,6 +234,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     const top = pool[0]?.score ?? 1;
     const actions = queryActions(query, heads);
     const topos = queryTopographies(query, topographies);
+    const scope = specialtyScope(input.specialty);
     const candidates: Candidate[] = [];
     for (const hit of pool) {
       const code = String(hit.id);
@@ -252,6 +257,10 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       const fs = featureScore(query, p, weights, actions, topos, coverageWeight);
       const boost = learned.get(code) ?? 0;
       if (boost) fs.parts.learned = weights.learned * boost;
+      if (scope && inScope(scope, code)) {
+        fs.parts.specialty = weights.specialty;
+        fs.total += weights.specialty;
+      }
       candidates.push({
         code,
         retrieval,

@@ -139,12 +139,9 @@ function clauses(folded: string): { with: string[][]; without: string[][] } {
   return out;
 }
 
-export function profileAct(act: Act): ActProfile {
+export function profileAct(act: Act, aliases: readonly string[] = []): ActProfile {
   const folded = foldText(act.label);
-  const notes = act.notes
-    .filter((n) => n.kind === "other")
-    .map((n) => n.text)
-    .join(" ");
+  const notes = [...act.notes.filter((n) => n.kind === "other").map((n) => n.text), ...aliases].join(" ");
   const labelTerms = [...new Set(indexTerms(act.label))];
   const terms = new Set([...labelTerms, ...indexTerms(act.shortLabel ?? ""), ...indexTerms(notes)]);
   const injection = /sans injection/.test(folded)
@@ -354,6 +351,7 @@ export interface FeatureWeights {
   head: number;
   topography: number;
   supplement: number;
+  specialty: number;
 }
 
 export const DEFAULT_WEIGHTS: FeatureWeights = {
@@ -376,6 +374,7 @@ export const DEFAULT_WEIGHTS: FeatureWeights = {
   head: 0.2,
   topography: 0.2,
   supplement: 0.5,
+  specialty: 0.2,
 };
 
 /**

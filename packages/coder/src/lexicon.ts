@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 
 /** The hand-curated lexicon shipped with the package (same relative path from src/ and dist/). */
 export const LEXICON_FILE = new URL("../data/lexicon.fr.json", import.meta.url);
 /** Specialty lexicons (one file per specialty group, so they are curated and reviewed apart). */
 export const LEXICON_DIR = new URL("../data/lexicon/", import.meta.url);
+/** Other names of single acts, one file per specialty group: what coders call an act that its label does not say. */
+export const ALIASES_DIR = new URL("../data/aliases/", import.meta.url);
 
 export interface LexiconFile {
   description?: string;
@@ -12,20 +15,34 @@ export interface LexiconFile {
   ectomies?: Record<string, string>;
 }
 
-/** Every lexicon file by name: the general one first, then the specialty files in name order. */
-export async function readLexiconFiles(): Promise<[string, LexiconFile][]> {
-  const names = (await readdir(LEXICON_DIR).catch(() => [] as string[]))
-    .filter((n) => n.endsWith(".json"))
-    .sort();
-  const files: [string, URL][] = [
-    ["lexicon.fr.json", LEXICON_FILE],
-    ...names.map((n): [string, URL] => [`lexicon/${n}`, new URL(n, LEXICON_DIR)]),
-  ];
+export interface AliasFile {
+  description?: string;
+  /** Code → other names of that act, in plain French ("cholécystectomie cœlioscopique", "ablation de la vésicule"). */
+  aliases: Record<string, string[]>;
+}
+
+async function readJsonFiles<T>(dir: URL, prefix: string): Promise<[string, T][]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
   return Promise.all(
-    files.map(
-      async ([name, url]): Promise<[string, LexiconFile]> => [name, JSON.parse(await readFile(url, "utf8"))],
+    names.map(
+      async (n): Promise<[string, T]> => [
+        `${prefix}${n}`,
+        JSON.parse(await readFile(new URL(n, dir), "utf8")),
+      ],
     ),
   );
+}
+
+/** Every lexicon file by name: the general one first, then the specialty files in name order. */
+export async function readLexiconFiles(): Promise<[string, LexiconFile][]> {
+  return [
+    ["lexicon.fr.json", JSON.parse(await readFile(LEXICON_FILE, "utf8")) as LexiconFile],
+    ...(await readJsonFiles<LexiconFile>(LEXICON_DIR, "lexicon/")),
+  ];
+}
+
+export function readAliasFiles(): Promise<[string, AliasFile][]> {
+  return readJsonFiles<AliasFile>(ALIASES_DIR, "aliases/");
 }
 
 let cached: Promise<LexiconFile> | undefined;
@@ -45,4 +62,23 @@ export async function loadLexiconEntries(): Promise<[string, string][]> {
 
 export async function loadEctomies(): Promise<[string, string][]> {
   return Object.entries((await read()).ectomies ?? {});
+}
+
+export interface Aliases {
+  byCode: Map<string, string[]>;
+  /** sha256 of the alias files, part of the retrieval index's cache key (aliases are indexed). */
+  sha256: string;
+}
+
+/** The aliases of every file, merged by code. */
+export async function loadAliases(): Promise<Aliases> {
+  const files = await readAliasFiles();
+  const byCode = new Map<string, string[]>();
+  for (const [, file] of files)
+    for (const [code, names] of Object.entries(file.aliases))
+      byCode.set(code, [...(byCode.get(code) ?? []), ...names]);
+  const sha256 = createHash("sha256")
+    .update(JSON.stringify(files.map(([name, f]) => [name, f.aliases])))
+    .digest("hex");
+  return { byCode, sha256 };
 }

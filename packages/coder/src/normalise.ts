@@ -99,12 +99,26 @@ export function correctWord(word: string, lexicon: Lexicon): string | undefined 
   let ties = 0;
   for (const k of lexicon.keysByInitial?.get(word[0] as string) ?? []) {
     if (Math.abs(k.length - word.length) > 1) continue;
-    if (editDistance(word, k, 1) <= 1) {
+    // Short words are often real words one letter from an acronym ("voir" / VVIR, "dormi" / Dormia): below six
+    // letters only two swapped letters are a typo ("fodg" → FOGD).
+    const short = word.length < 6 || k.length < 6;
+    if (short ? isAdjacentSwap(word, k) : editDistance(word, k, 1) <= 1) {
       best ??= k;
       ties++;
     }
   }
   return ties === 1 ? best : undefined;
+}
+
+function isAdjacentSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const diff = [...a].flatMap((c, i) => (c === b[i] ? [] : [i]));
+  return (
+    diff.length === 2 &&
+    diff[1] === (diff[0] as number) + 1 &&
+    a[diff[0] as number] === b[diff[1] as number] &&
+    a[diff[1] as number] === b[diff[0] as number]
+  );
 }
 
 /** Stemmed content words of a phrase, space-joined (the key multi-word entries are also found by). */

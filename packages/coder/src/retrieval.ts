@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Act, Referential } from "@ccam/ccam";
 import MiniSearch, { type Options } from "minisearch";
+import type { Aliases } from "./lexicon.js";
 import { indexTerms, STOP_WORDS, tokenizeWithOffsets } from "./text.js";
 
 /** Bump when the indexed documents or the tokenisation change, so old cache files are ignored. */
@@ -72,18 +73,19 @@ function isSubsequence(s: string, l: string): boolean {
   return i === s.length;
 }
 
-/** Text indexed for one act, stemmed. */
-export function actDocument(referential: Referential, act: Act): ActDocument {
+/** Text indexed for one act, stemmed; `aliases` are the curated other names of the act (data/aliases). */
+export function actDocument(
+  referential: Referential,
+  act: Act,
+  aliases: readonly string[] = [],
+): ActDocument {
   return {
     id: act.code,
     label: indexTerms(act.label).join(" "),
     shortLabel: indexTerms(act.shortLabel ?? "").join(" "),
     // Untitled notes under an act are mostly other names for it.
     synonyms: indexTerms(
-      act.notes
-        .filter((n) => n.kind === "other")
-        .map((n) => n.text)
-        .join(" "),
+      [...act.notes.filter((n) => n.kind === "other").map((n) => n.text), ...aliases].join(" "),
     ).join(" "),
     chapters: indexTerms(
       referential
@@ -95,18 +97,30 @@ export function actDocument(referential: Referential, act: Act): ActDocument {
   };
 }
 
-export function buildIndex(referential: Referential): RetrievalIndex {
+export function buildIndex(referential: Referential, aliases?: Aliases): RetrievalIndex {
   const start = performance.now();
   const search = new MiniSearch<ActDocument>(OPTIONS);
-  search.addAll([...referential.acts.values()].map((act) => actDocument(referential, act)));
+  search.addAll(
+    [...referential.acts.values()].map((act) => actDocument(referential, act, aliases?.byCode.get(act.code))),
+  );
   const mined = mineAbbreviations(referential.acts.values());
   return { search, mined, builtMs: performance.now() - start, loadedFrom: "built" };
 }
 
-/** Loads the index from `cacheDir` (default os.tmpdir()/ccam-coder), keyed by the version's sha256; builds and saves it when absent. */
-export async function loadOrBuildIndex(referential: Referential, cacheDir?: string): Promise<RetrievalIndex> {
+/**
+ * Loads the index from `cacheDir` (default os.tmpdir()/ccam-coder), keyed by the version's sha256 and the aliases'
+ * sha256; builds and saves it when absent.
+ */
+export async function loadOrBuildIndex(
+  referential: Referential,
+  cacheDir?: string,
+  aliases?: Aliases,
+): Promise<RetrievalIndex> {
   const dir = cacheDir ?? join(tmpdir(), "ccam-coder");
-  const file = join(dir, `index-v${INDEX_FORMAT}-${referential.version.sourceSha256}.json`);
+  const key = aliases
+    ? `${referential.version.sourceSha256}-${aliases.sha256.slice(0, 16)}`
+    : referential.version.sourceSha256;
+  const file = join(dir, `index-v${INDEX_FORMAT}-${key}.json`);
   const start = performance.now();
   try {
     const raw = await readFile(file, "utf8");
@@ -118,7 +132,7 @@ export async function loadOrBuildIndex(referential: Referential, cacheDir?: stri
   } catch {
     // no cache yet, or unreadable: rebuild
   }
-  const built = buildIndex(referential);
+  const built = buildIndex(referential, aliases);
   try {
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
