@@ -70,8 +70,15 @@ export interface Aliases {
   sha256: string;
 }
 
-/** The aliases of every file, merged by code. */
-export async function loadAliases(): Promise<Aliases> {
+let cachedAliases: Promise<Aliases> | undefined;
+
+/** The aliases of every file, merged by code (read once per process, like the lexicon). */
+export function loadAliases(): Promise<Aliases> {
+  cachedAliases ??= mergeAliases();
+  return cachedAliases;
+}
+
+async function mergeAliases(): Promise<Aliases> {
   const files = await readAliasFiles();
   const byCode = new Map<string, string[]>();
   for (const [, file] of files)

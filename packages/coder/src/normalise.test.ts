@@ -83,6 +83,21 @@ describe("quantities", () => {
       quantityAgreement(labelRanges("exerese de 1 a 3 polypes"), textQuantities("deux petits polypes")),
     ).toBe(1);
   });
+
+  it("reads dimensions as one thing, and prefers the smallest size when none is written", () => {
+    const stent = textQuantities("stent 3 x 18 mm");
+    expect(stent.map((q) => q.unit)).toEqual(["cm", "cm2"]);
+    expect(stent[0]?.value).toBeCloseTo(1.8);
+    expect(stent[1]?.value).toBeCloseTo(0.54);
+    expect(textQuantities("piece de 3 x 2 cm")).toEqual([
+      { value: 3, unit: "cm" },
+      { value: 6, unit: "cm2" },
+    ]);
+    expect(quantityAgreement(labelRanges("zone cutanee de moins de 5 cm2"), [])).toBe(0.5);
+    expect(quantityAgreement(labelRanges("zone cutanee de plus de 200 cm2"), [])).toBe(-0.25);
+    // Ages are not sizes: with no age written nothing is implied.
+    expect(quantityAgreement(labelRanges("avant l age de 2 ans"), [])).toBe(0);
+  });
 });
 
 describe("correctWord", () => {

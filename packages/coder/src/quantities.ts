@@ -125,7 +125,17 @@ export function labelRanges(folded: string): Range[] {
 /** Quantities written in a clinical text: "5 cm", "6°", "2 plaques", "deux". */
 export function textQuantities(folded: string): Quantity[] {
   const out: Quantity[] = [];
-  const text = folded.replace(/,(\d)/g, ".$1");
+  let text = folded.replace(/,(\d)/g, ".$1");
+  // "3 x 2 cm", "3 x 18 mm": the dimensions of one thing (its largest side and its area), not a count of 3.
+  text = text.replace(
+    /(\d+(?:[.]\d+)?)\s*(?:cm|mm)?\s*[x×*]\s*(\d+(?:[.]\d+)?)\s*(cm|mm)(?![a-z0-9])/g,
+    (_all, a: string, b: string, unit: string) => {
+      const scale = unit === "mm" ? 0.1 : 1;
+      const [x, y] = [Number(a) * scale, Number(b) * scale];
+      out.push({ value: Math.max(x, y), unit: "cm" }, { value: x * y, unit: "cm2" });
+      return " ";
+    },
+  );
   for (const m of text.matchAll(
     new RegExp(`(^|[^a-z0-9.])(\\d+(?:[.]\\d+)?)\\s*${UNIT}?(?![a-z0-9])`, "g"),
   )) {
@@ -186,6 +196,12 @@ export function quantityAgreement(ranges: Range[], quantities: Quantity[]): numb
     } else if (r.unit === null) {
       // No count written: one is implied.
       score += 1 >= r.lo && 1 <= r.hi ? 0.5 : -0.5;
+    } else if (
+      (r.unit === "cm" || r.unit === "cm2") &&
+      quantities.every((q) => q.unit !== "cm" && q.unit !== "cm2")
+    ) {
+      // No size written: the smallest size is the usual one ("exérèse d'un naevus du dos").
+      score += r.lo === Number.NEGATIVE_INFINITY ? 0.5 : -0.25;
     }
   }
   return score;
