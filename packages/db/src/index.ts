@@ -13,6 +13,7 @@ export {
   DatabaseLockedError,
   type OpenDatabaseOptions,
   openDatabase,
+  PGLITE_SETTINGS,
 } from "./connection.js";
 export { type MigrationSet, migrate } from "./migrate.js";
 export { applicationRoleGrants } from "./roles.js";
