@@ -9,9 +9,9 @@
 // Every load is bounded in requests and time. With --json the last line is one JSON object.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ANVIL_DEV_PRIVATE_KEY, registryAbi } from "@ccam/ledger";
@@ -159,6 +159,30 @@ function peakRssMb(pid) {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0; // the process ended meanwhile
+  }
+}
+
+/** CPU time of every local `postgres` process (the server and all its backends, whoever they serve), in ms. */
+function postgresCpuMs() {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/stat`, "utf8").includes(" (postgres) ")) total += cpuMs(entry);
+    } catch {
+      // not readable or gone
+    }
+  }
+  return total;
+}
+
 /** The embedded chain of a data folder: anvil's port from its command line (pid file), the registry address. */
 function chainOf(dataDir) {
   const pid = readFileSync(join(dataDir, "chain/anvil-state.json.pid"), "utf8").trim();
@@ -258,7 +282,7 @@ async function suggestionLatency(url, token, connections) {
 }
 
 /** N acts created then validated, spread over `urls` (one autocannon per instance), until all anchored. */
-async function endToEnd(urls, token, chain) {
+async function endToEnd(urls, token, chain, pids) {
   const url = urls[0];
   const before = await anchorTransactions(chain);
   const treeBefore = await metric(url, "ccam_ledger_tree_size");
@@ -267,6 +291,14 @@ async function endToEnd(urls, token, chain) {
   let failures = 0;
   let n = 0;
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  // CPU used per act (load-independent where wall-clock throughput is not): the server process(es), the local
+  // PostgreSQL (all its processes), and this harness (autocannon).
+  const cpuBefore = {
+    server: pids.reduce((t, pid) => t + cpuMs(pid), 0),
+    pg: postgresCpuMs(),
+    harness: cpuMs(process.pid),
+  };
+  const loadBefore = loadavg()[0];
   const started = performance.now();
   const runs = await Promise.all(
     urls.map((target) =>
@@ -331,6 +363,11 @@ async function endToEnd(urls, token, chain) {
     }
     await sleep(50);
   }
+  const cpu = {
+    server: pids.reduce((t, pid) => t + cpuMs(pid), 0) - cpuBefore.server,
+    pg: postgresCpuMs() - cpuBefore.pg,
+    harness: cpuMs(process.pid) - cpuBefore.harness,
+  };
   const after = await anchorTransactions(chain);
   const transactions = after.transactions - before.transactions;
   return {
@@ -348,6 +385,10 @@ async function endToEnd(urls, token, chain) {
     chainTxPer1000Acts: round((transactions / validated) * 1000, 2),
     chainTxPer1000Leaves: round((transactions / (validated * 3)) * 1000, 2),
     oneTransactionPerBatch: after.events - before.events === transactions,
+    serverCpuMsPerAct: round(cpu.server / validated, 2),
+    postgresCpuMsPerAct: round(cpu.pg / validated, 2),
+    harnessCpuMsPerAct: round(cpu.harness / validated, 2),
+    loadAverage1m: [round(loadBefore, 2), round(loadavg()[0], 2)],
   };
 }
 
@@ -428,7 +469,7 @@ async function benchEngine(engine) {
     await suggestionLatency(url, token, 1); // warm-up pass (JIT, caches), not reported
     out.suggest = [await suggestionLatency(url, token, 1), await suggestionLatency(url, token, 8)];
     const chain = chainOf(dataDir);
-    out.e2e = await endToEnd([url], token, chain);
+    out.e2e = await endToEnd([url], token, chain, [server.child.pid]);
     out.peakRssMb = round(peakRssMb(server.child.pid), 0);
     if (engine === "pg") {
       // Scale-out on the same machine: a second instance (anchoring off, rpc to the first one's chain) takes
@@ -450,7 +491,7 @@ async function benchEngine(engine) {
       try {
         await waitReady(urlB, second, performance.now());
         await preview(urlB, token);
-        out.e2eTwoInstances = await endToEnd([url, urlB], token, chain);
+        out.e2eTwoInstances = await endToEnd([url, urlB], token, chain, [server.child.pid, second.child.pid]);
       } finally {
         await stopServer(second);
         rmSync(dirB, { recursive: true, force: true });
@@ -466,6 +507,7 @@ async function benchEngine(engine) {
 }
 
 const results = {};
+const loadAtStart = loadavg();
 for (const engine of ENGINES) {
   if (engine === "pg" && !(await pgReachable(PG_URL))) {
     console.log(`PostgreSQL not reachable at ${PG_URL.replace(/\/\/[^@]*@/, "//…@")}: pg skipped`);
@@ -486,6 +528,9 @@ for (const engine of ENGINES) {
   const e = r.e2e;
   console.log(
     `end to end, ${e.acts} acts (create + validate, ${e.connections} connections): requests done in ${e.requestsDoneMs} ms, all anchored at ${e.allAnchoredMs} ms → ${e.actsPerSec} acts/s (${e.failures} failures)`,
+  );
+  console.log(
+    `CPU per act: server ${e.serverCpuMsPerAct} ms, local PostgreSQL ${engine === "pg" ? `${e.postgresCpuMsPerAct} ms` : "(not used)"}, harness (autocannon) ${e.harnessCpuMsPerAct} ms; load average ${e.loadAverage1m.join(" → ")}`,
   );
   console.log(
     `chain: ${e.chainTransactions} anchor transactions = ${e.chainTxPer1000Acts} per 1,000 acts (${e.chainTxPer1000Leaves} per 1,000 audit leaves); one per batch: ${e.oneTransactionPerBatch}`,
@@ -512,6 +557,11 @@ const summary = {
   chainTxPer1000: results.pg?.e2e.chainTxPer1000Acts ?? results.pglite?.e2e.chainTxPer1000Acts ?? null,
   coldStartMs: Math.max(results.pglite?.coldStartMs ?? 0, results.pg?.coldStartMs ?? 0) || null,
   peakRssMb: Math.max(results.pglite?.peakRssMb ?? 0, results.pg?.peakRssMb ?? 0) || null,
+  // The machine is shared: wall-clock figures depend on what else runs (1, 5 and 15 min load averages).
+  loadAverage: { start: loadAtStart.map((x) => round(x, 2)), end: loadavg().map((x) => round(x, 2)) },
   engines: results,
 };
+console.log(
+  `load average at start ${summary.loadAverage.start.join(" / ")}, at end ${summary.loadAverage.end.join(" / ")}`,
+);
 if (json) console.log(JSON.stringify(summary));
