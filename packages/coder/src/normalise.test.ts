@@ -100,6 +100,27 @@ describe("quantities", () => {
   });
 });
 
+describe("negation and indication", () => {
+  const lexicon = buildLexicon([
+    ["testicule non descendu", "testicule ectopique"],
+    ["sans ventriculographie", "ventriculographie"],
+  ]);
+  it("keeps a key holding a negator inside as one name, and a key opening with one negated", () => {
+    const q = normalise("testicule non descendu palpable", lexicon);
+    expect(q.negated.size).toBe(0);
+    expect(q.terms.map((t) => t.term)).toContain("palpabl");
+    expect([...normalise("coronarographie sans ventriculographie", lexicon).negated]).toContain(
+      stem("ventriculographie"),
+    );
+  });
+  it("weighs the words after an indication cue less, but not the limb of 'avant-bras'", () => {
+    const weight = (text: string, word: string) =>
+      normalise(text, lexicon).terms.find((t) => t.term === stem(word))?.weight;
+    expect(weight("cholecystectomie a cause de calculs", "calculs")).toBeLessThan(1);
+    expect(weight("plaie de l'avant-bras", "bras")).toBe(1);
+  });
+});
+
 describe("correctWord", () => {
   const typos = buildLexicon([
     ["fogd", "endoscopie oeso gastro duodenale"],

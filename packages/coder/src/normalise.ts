@@ -205,7 +205,19 @@ const NEGATION_STOP = new Set([
   "au",
   "sur",
 ]);
-const INDICATION_CUES = new Set(["pour", "suspicion", "indication", "motif"]);
+// "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either.
+const INDICATION_CUES = new Set([
+  "pour",
+  "suspicion",
+  "indication",
+  "motif",
+  "avant",
+  "antecedent",
+  "antecedents",
+  "atcd",
+  "cause",
+  "suite",
+]);
 const INDICATION_STOP = new Set(["par", "avec", "sous", "et", "puis", "sans"]);
 const INDICATION_WEIGHT = 0.6;
 const NUMBER_WEIGHT = 0.3;
@@ -241,6 +253,8 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   const terms: QueryTerm[] = [];
   const negated = new Set<string>();
   const negatedIdx = new Set<number>();
+  /** Token index of the negator of each negated token. */
+  const negatorOf = new Map<number, number>();
 
   // Negation scope: after a negator, skip articles and take up to 2 content words, stopping at punctuation
   // and at words that open another clause ("sans geste axillaire" negates both; "sans injection, pour" one).
@@ -255,6 +269,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       if (NEGATION_SKIP.has(next.text)) continue;
       if (NEGATORS.has(next.text) || NEGATION_STOP.has(next.text)) break;
       negatedIdx.add(j);
+      negatorOf.set(j, i);
       negated.add(stem(next.text));
       taken++;
     }
@@ -265,7 +280,10 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   // act: its words count less, up to the next punctuation or clause word.
   const indication = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {
-    if (!INDICATION_CUES.has((tokens[i] as Token).text)) continue;
+    const cue = tokens[i] as Token;
+    if (!INDICATION_CUES.has(cue.text)) continue;
+    // "avant-bras" is a limb, not "before".
+    if (text[cue.end] === "-") continue;
     for (let j = i + 1; j < tokens.length; j++) {
       const gap = text.slice((tokens[j - 1] as Token).end, (tokens[j] as Token).start);
       if (/[,;:.()+]/.test(gap) || INDICATION_STOP.has((tokens[j] as Token).text)) break;
@@ -330,6 +348,16 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       if (!expansion) continue;
       const first = slice[0] as Token;
       const last = slice[n - 1] as Token;
+      // A key that holds a negator inside ("testicule non descendu", "ventilation non invasive") is one name:
+      // that negator negates nothing, inside or after it.
+      // A key that opens with its negator ("sans ventriculographie") still negates.
+      if (n > 1 && slice.slice(1).some((t) => NEGATORS.has(t.text)))
+        for (const [j, negator] of negatorOf)
+          if (negator > i && negator < i + n) {
+            negatedIdx.delete(j);
+            negated.delete(stem((tokens[j] as Token).text));
+            negatorOf.delete(j);
+          }
       const neg = slice.some((_, k) => negatedIdx.has(i + k));
       // An expansion may itself say "sans X" (Hartmann: colectomy without restoring continuity).
       let negatedInExpansion = 0;
