@@ -546,11 +546,15 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   else if (has("partielle", "partiel", "subtotale", "subtotal")) extent = "partial";
 
   const guidance = new Set<QueryFeatures["guidance"] extends Set<infer G> ? G : never>();
-  if (/guidage echographique|echoguid|echo guid/.test(folded) || words.has("echographique"))
+  if (
+    /guidage echographique|echoguid|echo guid|sous (?:controle )?echo/.test(folded) ||
+    words.has("echographique")
+  )
     guidance.add("echo");
   // "scopie", "sous scopie", "radioscopie", "fluoroscopie": not the "-scopie" of an endoscopy.
   if (/guidage radiologique|\b(?:radio|fluoro)?scopi|radioguid/.test(folded)) guidance.add("radio");
-  if (/guidage scanographique|sous scanner/.test(folded)) guidance.add("scanner");
+  if (/guidage scanographique|sous (?:controle )?(?:scanner|tdm|scanographi)|scann?oguid/.test(folded))
+    guidance.add("scanner");
   if (/guidage endoscopique/.test(folded)) guidance.add("endoscopic");
 
   const numbers = tokens.filter((t) => /^[0-9]+$/.test(t.text)).map((t) => Number(t.text));
