@@ -38,7 +38,7 @@ describe("createCoder / suggest", () => {
     expect(await first("IRM cérébrale sans injection")).toBe("ACQN001");
     expect(await first("IRM cérébrale avec injection de gadolinium")).toBe("ACQJ002");
     expect(await first("exérèse d'une lésion sous-cutanée de 5 cm")).toBe("QZFA007");
-    expect(await first("exérèse d'une lésion sous-cutanée de 2 cm")).toBe("QZFA008");
+    expect(await first("exérèse d'une lésion sous-cutanée de 2 cm")).toBe("QZFA002");
     expect(await first("avulsion de 2 dents permanentes")).toBe("HBGD043");
     expect(await first("PTG gauche")).toBe("NFKA007");
   });

@@ -45,7 +45,7 @@ export function tinyReferential(sha = "a".repeat(64)): Referential {
     act("HBGD036", "Avulsion d'1 dent permanente sur arcade sans alvéolectomie"),
     act("HBGD043", "Avulsion de 2 dents permanentes sur arcade sans alvéolectomie"),
     act("QZFA007", "Exérèse de lésion souscutanée susfasciale de 3 cm à 10 cm de grand axe"),
-    act("QZFA008", "Exérèse de lésion souscutanée susfasciale de moins de 3 cm de grand axe"),
+    act("QZFA002", "Exérèse d'une lésion souscutanée susfasciale de moins de 3 cm de grand axe"),
     act("NFKA007", "Remplacement de l'articulation du genou par prothèse tricompartimentaire", {
       notes: [{ kind: "other", text: "Prothèse totale du genou" }],
     }),
