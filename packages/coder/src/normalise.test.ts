@@ -113,6 +113,11 @@ describe("negation and indication", () => {
       stem("ventriculographie"),
     );
   });
+  it("matches a key left with one content word only as written", () => {
+    const vaginal = buildLexicon([["par le vagin", "voie basse"]]);
+    expect(normalise("hystérectomie par le vagin", vaginal).terms.map((t) => t.term)).toContain("bass");
+    expect(normalise("prolapsus du vagin", vaginal).terms.map((t) => t.term)).not.toContain("bass");
+  });
   it("weighs the words after an indication cue less, but not the limb of 'avant-bras'", () => {
     const weight = (text: string, word: string) =>
       normalise(text, lexicon).terms.find((t) => t.term === stem(word))?.weight;

@@ -148,9 +148,11 @@ export function buildLexicon(entries: Iterable<[string, string]>): Lexicon {
     if (!k.includes(" ")) {
       if (k.length >= 4 && !stems.has(stem(k))) stems.set(stem(k), v);
     } else {
-      // Multi-word keys also match by stems, articles aside: "dents de sagesse" finds "dent de sagesse".
+      // Multi-word keys also match by stems, articles aside: "dents de sagesse" finds "dent de sagesse". A key
+      // left with one word ("par le vagin", "me suis coupé") only matches as written, or it would fire on
+      // every "vagin" or "coupe".
       const sk = phraseKey(k.split(" "));
-      if (sk && !stems.has(sk)) stems.set(sk, v);
+      if (sk.includes(" ") && !stems.has(sk)) stems.set(sk, v);
     }
   }
   return { terms, maxWords: maxWords + 1, stems };
