@@ -16,7 +16,7 @@ import { loadAliases, loadEctomies, loadLexiconEntries } from "./lexicon.js";
 import { buildLexicon, type Lexicon, type NormalisedQuery, normalise } from "./normalise.js";
 import { loadOrBuildIndex, type RetrievalIndex } from "./retrieval.js";
 import { inScope, specialtyScope } from "./specialty.js";
-import { editDistance, indexTerms, STOP_WORDS, stem, tokenizeWithOffsets } from "./text.js";
+import { editDistance, indexTerms, otherNamesOf, STOP_WORDS, stem, tokenizeWithOffsets } from "./text.js";
 
 export { editDistance };
 
@@ -79,11 +79,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   // Document frequency of each term over the long labels and synonyms: rare words weigh most in learning.
   const df = new Map<string, number>();
   for (const act of referential.acts.values()) {
-    const doc = new Set(
-      indexTerms(
-        `${act.label} ${act.notes.map((n) => (n.kind === "other" ? n.text : "")).join(" ")} ${(aliases.byCode.get(act.code) ?? []).join(" ")}`,
-      ),
-    );
+    const doc = new Set(indexTerms(`${act.label} ${otherNamesOf(act, aliases.byCode.get(act.code))}`));
     for (const t of doc) df.set(t, (df.get(t) ?? 0) + 1);
   }
   const idf = (term: string) => Math.log((referential.acts.size + 1) / ((df.get(term) ?? 0) + 1));

@@ -2,7 +2,7 @@ import type { Act } from "@ccam/ccam";
 import { foldText } from "@ccam/ccam";
 import { type Approach, detectApproaches, type NormalisedQuery } from "./normalise.js";
 import { labelRanges, quantityAgreement, type Range } from "./quantities.js";
-import { indexTerms, stem, tokenizeWithOffsets } from "./text.js";
+import { indexTerms, otherNamesOf, stem, tokenizeWithOffsets } from "./text.js";
 
 /** What the scorer needs to know about one act, precomputed once. */
 export interface ActProfile {
@@ -141,7 +141,7 @@ function clauses(folded: string): { with: string[][]; without: string[][] } {
 
 export function profileAct(act: Act, aliases: readonly string[] = []): ActProfile {
   const folded = foldText(act.label);
-  const notes = [...act.notes.filter((n) => n.kind === "other").map((n) => n.text), ...aliases].join(" ");
+  const notes = otherNamesOf(act, aliases);
   const labelTerms = [...new Set(indexTerms(act.label))];
   const terms = new Set([...labelTerms, ...indexTerms(act.shortLabel ?? ""), ...indexTerms(notes)]);
   const injection = /sans injection/.test(folded)

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Act, Referential } from "@ccam/ccam";
 import MiniSearch, { type Options } from "minisearch";
 import type { Aliases } from "./lexicon.js";
-import { indexTerms, STOP_WORDS, tokenizeWithOffsets } from "./text.js";
+import { indexTerms, otherNamesOf, STOP_WORDS, tokenizeWithOffsets } from "./text.js";
 
 /** Bump when the indexed documents or the tokenisation change, so old cache files are ignored. */
 export const INDEX_FORMAT = 4;
@@ -84,9 +84,7 @@ export function actDocument(
     label: indexTerms(act.label).join(" "),
     shortLabel: indexTerms(act.shortLabel ?? "").join(" "),
     // Untitled notes under an act are mostly other names for it.
-    synonyms: indexTerms(
-      [...act.notes.filter((n) => n.kind === "other").map((n) => n.text), ...aliases].join(" "),
-    ).join(" "),
+    synonyms: indexTerms(otherNamesOf(act, aliases)).join(" "),
     chapters: indexTerms(
       referential
         .chapterTrail(act.chapter)

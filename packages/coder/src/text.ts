@@ -1,4 +1,4 @@
-import { foldText } from "@ccam/ccam";
+import { type Act, foldText } from "@ccam/ccam";
 
 /** A word of the original text: folded form and its position in the original string. */
 export interface Token {
@@ -108,4 +108,9 @@ export function editDistance(a: string, b: string, max: number): number {
     prev = cur;
   }
   return Math.min(prev[b.length] as number, max + 1);
+}
+
+/** The act's other names: its untitled notes (mostly synonyms) and its curated aliases (data/aliases). */
+export function otherNamesOf(act: Act, aliases: readonly string[] = []): string {
+  return [...act.notes.filter((n) => n.kind === "other").map((n) => n.text), ...aliases].join(" ");
 }
