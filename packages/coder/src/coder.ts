@@ -10,6 +10,7 @@ import {
   profileAct,
   queryActions,
   queryTopographies,
+  viewQuery,
 } from "./features.js";
 import { InMemoryLearningStore } from "./learning/store.js";
 import { loadAliases, loadEctomies, loadLexiconEntries } from "./lexicon.js";
@@ -214,13 +215,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       }
     const boostOf = new Map<string, number>();
     for (const t of query.terms) boostOf.set(t.term, Math.max(boostOf.get(t.term) ?? 0, t.weight));
-    const hits = index.search.search([...boostOf.keys()].join(" "), {
-      combineWith: "OR",
-      prefix: (term) => term.length >= 5,
-      fuzzy: (term) => (term.length >= 8 ? 0.15 : false),
-      boost: { label: 3, shortLabel: 1, synonyms: 1.5, chapters: 0.4 },
-      boostTerm: (term) => boostOf.get(term) ?? 1,
-    });
+    const hits = index.retriever.search(boostOf);
     const learned = input.site
       ? await store.boosts(query.key, input.site, { termWeight: idf })
       : new Map<string, number>();
@@ -231,6 +226,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     const actions = queryActions(query, heads);
     const topos = queryTopographies(query, topographies);
     const scope = specialtyScope(input.specialty);
+    const view = viewQuery(query, coverageWeight);
     const candidates: Candidate[] = [];
     for (const hit of pool) {
       const code = String(hit.id);
@@ -250,7 +246,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       )
         continue;
       const retrieval = top > 0 ? hit.score / top : 0;
-      const fs = featureScore(query, p, weights, actions, topos, coverageWeight);
+      const fs = featureScore(view, p, weights, actions, topos);
       const boost = learned.get(code) ?? 0;
       if (boost) fs.parts.learned = weights.learned * boost;
       if (scope && inScope(scope, code)) {

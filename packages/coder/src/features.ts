@@ -203,41 +203,54 @@ export interface FeatureScore {
 }
 
 /** Feature agreement between the query and an act: positive when they agree, negative when they contradict. */
+/**
+ * What the feature score needs of a query, computed once per query rather than once per candidate: each term
+ * once at its highest weight times its IDF, and the terms long enough to match by prefix.
+ */
+export interface QueryView {
+  query: NormalisedQuery;
+  /** term → weight × idf (a term written twice, an expansion and the word itself, counts once, at its highest weight). */
+  weighted: [string, number][];
+  total: number;
+  seen: Set<string>;
+  /** Seen terms of 5+ letters (prefix matches). */
+  long: string[];
+}
+
+export function viewQuery(q: NormalisedQuery, idf: (term: string) => number = () => 1): QueryView {
+  const best = new Map<string, number>();
+  for (const t of q.terms) best.set(t.term, Math.max(best.get(t.term) ?? 0, t.weight));
+  // Rare words weigh most: "trabéculectomie" says more than "gauche" or "angle".
+  const weighted = [...best].map(([term, weight]): [string, number] => [term, weight * idf(term)]);
+  let total = 0;
+  for (const [, w] of weighted) total += w;
+  const seen = new Set(best.keys());
+  return { query: q, weighted, total, seen, long: [...seen].filter((s) => s.length >= 5) };
+}
+
 export function featureScore(
-  q: NormalisedQuery,
+  view: QueryView,
   p: ActProfile,
   weights: FeatureWeights,
   actions: ReadonlySet<string>,
   topographies: ReadonlySet<string> = new Set(),
-  idf: (term: string) => number = () => 1,
 ): FeatureScore {
+  const { query: q, seen, long } = view;
   const parts: Record<string, number> = {};
   const f = q.features;
   // Lexical coverage, both ways.
   const matchedTerms = new Set<string>();
-  let qWeight = 0;
+  const qWeight = view.total;
   let qMatched = 0;
-  const seen = new Set<string>();
-  // A term written twice (an expansion and the word itself) counts once, at its highest weight.
-  const best = new Map<string, number>();
-  for (const t of q.terms) best.set(t.term, Math.max(best.get(t.term) ?? 0, t.weight));
-  for (const [term, weight] of best) {
-    const t = { term, weight };
-    seen.add(t.term);
-    // Rare words weigh most: "trabéculectomie" says more than "gauche" or "angle".
-    const w = t.weight * idf(t.term);
-    qWeight += w;
-    if (p.terms.has(t.term) || (t.term.length >= 5 && hasPrefixOf(p.terms, t.term))) {
+  for (const [term, w] of view.weighted)
+    if (p.terms.has(term) || (term.length >= 5 && hasPrefixOf(p.terms, term))) {
       qMatched += w;
-      matchedTerms.add(t.term);
+      matchedTerms.add(term);
     }
-  }
   parts.queryCoverage = qWeight > 0 ? (weights.queryCoverage * qMatched) / qWeight : 0;
   // Figures are compared as quantities, not as words ("8 ans" says nothing for "Avulsion de 8 dents").
   const labelWords = p.labelTerms.filter((t) => !/^[0-9]+$/.test(t));
-  const labelMatched = labelWords.filter(
-    (t) => seen.has(t) || [...seen].some((s) => s.length >= 5 && t.startsWith(s)),
-  ).length;
+  const labelMatched = labelWords.filter((t) => seen.has(t) || long.some((s) => t.startsWith(s))).length;
   parts.labelCoverage =
     labelWords.length > 0 ? (weights.labelCoverage * labelMatched) / labelWords.length : 0;
 
@@ -281,9 +294,7 @@ export function featureScore(
   // "verrouillage", "cimenté" for "cimentée").
   const mentions = (w: string): boolean =>
     seen.has(w) ||
-    [...seen].some(
-      (s) => s.length >= 5 && w.length >= 5 && (w.startsWith(s) || s.startsWith(w)) && !/^[0-9]/.test(s),
-    );
+    (w.length >= 5 && long.some((s) => (w.startsWith(s) || s.startsWith(w)) && !/^[0-9]/.test(s)));
   let neg = 0;
   for (const n of q.negated) {
     // "non ciblée" in the text agrees with "Biopsie non ciblée".
@@ -306,11 +317,7 @@ export function featureScore(
   for (const ph of p.without)
     if (!ph.some((w) => mentions(w) || q.negated.has(w))) plain += weights.plain / 2;
   if (plain) parts.plain = plain;
-  if (
-    p.heads.some(
-      (h) => seen.has(h) || (h.length >= 5 && [...seen].some((s) => s.length >= 5 && h.startsWith(s))),
-    )
-  )
+  if (p.heads.some((h) => seen.has(h) || (h.length >= 5 && long.some((s) => h.startsWith(s)))))
     parts.head = weights.head;
   const quantity = quantityAgreement(p.ranges, f.quantities);
   if (quantity) parts.quantity = weights.quantity * quantity;

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Act, Referential } from "@ccam/ccam";
-import MiniSearch, { type Options } from "minisearch";
+import MiniSearch, { type Options, type SearchOptions } from "minisearch";
 import type { Aliases } from "./lexicon.js";
 import { indexTerms, otherNamesOf, STOP_WORDS, tokenizeWithOffsets } from "./text.js";
 
@@ -25,8 +25,112 @@ const OPTIONS: Options<ActDocument> = {
   processTerm: (term) => term,
 };
 
+/** How a query term reaches the index: BM25 per field, prefix match from 5 letters, light fuzzy from 8. */
+const SEARCH: SearchOptions = {
+  prefix: (term) => term.length >= 5,
+  fuzzy: (term) => (term.length >= 8 ? 0.15 : false),
+  boost: { label: 3, shortLabel: 1, synonyms: 1.5, chapters: 0.4 },
+};
+
+/** Bound of the term memo, in postings (a document id and a score: 12 bytes each, so about 18 MB). */
+const MEMO_POSTINGS = 1_500_000;
+
+export interface RetrievalHit {
+  id: string;
+  score: number;
+}
+
+/**
+ * MiniSearch's OR query, with each term's matches memoised. The index never changes once loaded, so one term at
+ * one weight always matches the same documents with the same scores; most of a query's cost (the fuzzy walk of
+ * the term tree, prefix expansion, BM25 over every matching document) is paid once per term instead of once per
+ * query. Scores are exactly MiniSearch's: the per-term scores come from MiniSearch itself, are added in the same
+ * order, and each document's sum is multiplied by the number of query terms it matched, as \`search\` does.
+ */
+export class TermRetriever {
+  private readonly memo = new Map<string, { docs: Int32Array; scores: Float64Array }>();
+  private postings = 0;
+  /** Dense numbers for document ids, so a query sums into typed arrays rather than a map of objects. */
+  private readonly slots = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private sums = new Float64Array(0);
+  private counts = new Int32Array(0);
+
+  constructor(private readonly index: MiniSearch<ActDocument>) {}
+
+  /** Documents matching any of the terms (term → its boost; a term containing spaces counts as its words). */
+  search(boosts: ReadonlyMap<string, number>): RetrievalHit[] {
+    const touched: number[] = [];
+    const seen = new Set<string>();
+    for (const term of [...boosts.keys()].join(" ").split(" ")) {
+      if (!term) continue;
+      const first = !seen.has(term);
+      seen.add(term);
+      const { docs, scores } = this.termHits(term, boosts.get(term) ?? 1);
+      for (let i = 0; i < docs.length; i++) {
+        const d = docs[i] as number;
+        if (this.counts[d] === 0) touched.push(d);
+        this.sums[d] = (this.sums[d] as number) + (scores[i] as number);
+        // MiniSearch counts a term once per document however often it is repeated in the query.
+        if (first) this.counts[d] = (this.counts[d] as number) + 1;
+      }
+    }
+    const hits = touched.map((d) => ({
+      id: this.ids[d] as string,
+      score: (this.sums[d] as number) * (this.counts[d] as number),
+    }));
+    for (const d of touched) {
+      this.sums[d] = 0;
+      this.counts[d] = 0;
+    }
+    return hits.sort((a, b) => b.score - a.score);
+  }
+
+  private termHits(term: string, boost: number): { docs: Int32Array; scores: Float64Array } {
+    const key = `${boost} ${term}`;
+    let hits = this.memo.get(key);
+    if (hits) return hits;
+    const results = this.index.search(term, { ...SEARCH, boostTerm: () => boost });
+    hits = { docs: new Int32Array(results.length), scores: new Float64Array(results.length) };
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i] as { id: string; score: number };
+      hits.docs[i] = this.slotOf(result.id);
+      hits.scores[i] = result.score;
+    }
+    // Oldest first out (Map order), until the new entry fits.
+    for (const [old, entry] of this.memo) {
+      if (this.postings + results.length <= MEMO_POSTINGS) break;
+      this.memo.delete(old);
+      this.postings -= entry.docs.length;
+    }
+    this.memo.set(key, hits);
+    this.postings += results.length;
+    return hits;
+  }
+
+  private slotOf(id: string): number {
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      slot = this.ids.length;
+      this.slots.set(id, slot);
+      this.ids.push(id);
+      if (slot >= this.sums.length) {
+        const size = Math.max(1024, this.sums.length * 2);
+        const sums = new Float64Array(size);
+        sums.set(this.sums);
+        const counts = new Int32Array(size);
+        counts.set(this.counts);
+        this.sums = sums;
+        this.counts = counts;
+      }
+    }
+    return slot;
+  }
+}
+
 export interface RetrievalIndex {
   search: MiniSearch<ActDocument>;
+  retriever: TermRetriever;
   /** Abbreviations mined from the short labels: abbreviation → expansion words. */
   mined: [string, string][];
   builtMs: number;
@@ -102,7 +206,13 @@ export function buildIndex(referential: Referential, aliases?: Aliases): Retriev
     [...referential.acts.values()].map((act) => actDocument(referential, act, aliases?.byCode.get(act.code))),
   );
   const mined = mineAbbreviations(referential.acts.values());
-  return { search, mined, builtMs: performance.now() - start, loadedFrom: "built" };
+  return {
+    search,
+    retriever: new TermRetriever(search),
+    mined,
+    builtMs: performance.now() - start,
+    loadedFrom: "built",
+  };
 }
 
 /**
@@ -125,7 +235,13 @@ export async function loadOrBuildIndex(
     const parsed = JSON.parse(raw) as { format: number; mined: [string, string][]; index: unknown };
     if (parsed.format === INDEX_FORMAT) {
       const search = MiniSearch.loadJS<ActDocument>(parsed.index as never, OPTIONS);
-      return { search, mined: parsed.mined, builtMs: performance.now() - start, loadedFrom: "cache" };
+      return {
+        search,
+        retriever: new TermRetriever(search),
+        mined: parsed.mined,
+        builtMs: performance.now() - start,
+        loadedFrom: "cache",
+      };
     }
   } catch {
     // no cache yet, or unreadable: rebuild
