@@ -238,8 +238,76 @@ const UNIT_WORDS = new Set([
   "h",
   "min",
 ]);
+const AGE_UNITS = new Set(["ans", "an", "a", "mois"]);
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
-const NEGATION_SKIP = new Set(["de", "d", "du", "des", "la", "le", "les", "l", "signe", "signes", "trace"]);
+const NEGATION_SKIP = new Set([
+  "de",
+  "d",
+  "du",
+  "des",
+  "la",
+  "le",
+  "les",
+  "l",
+  "que",
+  "signe",
+  "signes",
+  "trace",
+]);
+/**
+ * "pour" before one of these verbs says what the act did ("pour regarder l'intérieur de la vessie", "pour
+ * aspirer la grossesse"), not why: those words are the act's, not an indication's.
+ */
+const PURPOSE_VERBS = new Set([
+  "regarder",
+  "voir",
+  "examiner",
+  "explorer",
+  "visualiser",
+  "controler",
+  "verifier",
+  "enlever",
+  "retirer",
+  "extraire",
+  "aspirer",
+  "evacuer",
+  "drainer",
+  "vider",
+  "poser",
+  "mettre",
+  "remettre",
+  "placer",
+  "implanter",
+  "changer",
+  "remplacer",
+  "reparer",
+  "recoudre",
+  "suturer",
+  "fermer",
+  "ouvrir",
+  "liberer",
+  "decomprimer",
+  "reduire",
+  "redresser",
+  "stabiliser",
+  "fixer",
+  "bloquer",
+  "boucher",
+  "dilater",
+  "deboucher",
+  "detruire",
+  "bruler",
+  "couper",
+  "sectionner",
+  "prelever",
+  "injecter",
+  "infiltrer",
+  "traiter",
+  "arreter",
+  "stopper",
+  "desobstruer",
+  "nettoyer",
+]);
 
 /**
  * Normalises a clinical text: folds, splits elisions, expands abbreviations and lay terms (longest match first),
@@ -262,7 +330,11 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   // and at words that open another clause ("sans geste axillaire" negates both; "sans injection, pour" one).
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i] as Token;
-    if (!NEGATORS.has(tok.text)) continue;
+    // "au lieu d'enlever le morceau", "plutôt que de retirer": the act that was not done.
+    const instead =
+      (tok.text === "lieu" && tokens[i - 1]?.text === "au") ||
+      (tok.text === "plutot" && tokens[i + 1]?.text === "que");
+    if (!NEGATORS.has(tok.text) && !instead) continue;
     let taken = 0;
     for (let j = i + 1; j < tokens.length && taken < 2; j++) {
       const next = tokens[j] as Token;
@@ -286,6 +358,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     if (!INDICATION_CUES.has(cue.text)) continue;
     // "avant-bras" is a limb, not "before".
     if (text[cue.end] === "-") continue;
+    if (cue.text === "pour" && PURPOSE_VERBS.has(tokens[i + 1]?.text ?? "")) continue;
     for (let j = i + 1; j < tokens.length; j++) {
       const gap = text.slice((tokens[j - 1] as Token).end, (tokens[j] as Token).start);
       if (/[,;:.()+]/.test(gap) || INDICATION_STOP.has((tokens[j] as Token).text)) break;
@@ -330,6 +403,15 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
         });
     }
 
+  // "pte 47 ans", "pt de 80 ans": before an age, a short abbreviation is the patient, not PTE or PT.
+  const beforeAge = (i: number): boolean => {
+    const k = tokens[i]?.text ?? "";
+    let j = i + 1;
+    if (tokens[j]?.text === "de") j++;
+    return (
+      k.length <= 4 && /^[0-9]+$/.test(tokens[j]?.text ?? "") && AGE_UNITS.has(tokens[j + 1]?.text ?? "")
+    );
+  };
   for (let i = 0; i < tokens.length; ) {
     const tok = tokens[i] as Token;
     current = i;
@@ -347,7 +429,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
         const sk = phraseKey(slice.map((t) => t.text));
         if (sk.includes(" ")) expansion = lexicon.stems.get(sk);
       }
-      if (!expansion) continue;
+      if (!expansion || (n === 1 && beforeAge(i))) continue;
       const first = slice[0] as Token;
       const last = slice[n - 1] as Token;
       // A key that holds a negator inside ("testicule non descendu", "ventilation non invasive") is one name:
@@ -534,10 +616,20 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       });
   }
 
-  const negatedInjection = negated.has(stem("injection")) || /sans (produit de )?contraste/.test(folded);
+  // "IV+", "PDC+", "inj-": the scanner and MRI shorthand; "temps portal / artériel / tardif" are injected phases.
+  const lower = text.toLowerCase();
+  const negatedInjection =
+    negated.has(stem("injection")) ||
+    /sans (produit de )?contraste/.test(folded) ||
+    /\b(?:iv|pdc|inj|gado)\s*-(?![a-z0-9])/.test(lower);
   let injection: boolean | undefined;
   if (negatedInjection) injection = false;
-  else if (hasPrefix("inject", "gadolin", "contraste", "angio")) injection = true;
+  else if (
+    hasPrefix("inject", "gadolin", "contraste", "angio") ||
+    /\b(?:iv|pdc|inj|gado)\s*\+/.test(lower) ||
+    /\btemps (?:portal|arteriel|tardif|veineux)/.test(folded)
+  )
+    injection = true;
 
   let laterality: QueryFeatures["laterality"];
   if (hasPrefix("bilateral")) laterality = "bilateral";
