@@ -53,6 +53,9 @@ const LETTER4: Record<string, ActProfile["approach"]> = {
   X: "other",
 };
 
+/** Words that name no particular thing in "avec/sans pose d'endoprothèse": the device is what tells. */
+const GENERIC_ACTS = new Set(["pose", "mise", "place", "utilisation", "realisation"].map(stem));
+
 const PATHOLOGY_CUES = [
   "anatomopatholog",
   "anapath",
@@ -307,13 +310,15 @@ export function featureScore(
   // "non X" in the label when the text says X.
   for (const n of p.nonTerms) if (seen.has(n) && !q.negated.has(n)) neg -= weights.negation;
   // "sans X Y" in the label when the text says most of X Y (and negates none of it).
-  for (const ph of p.without)
-    if (!ph.some((w) => q.negated.has(w)) && ph.filter(mentions).length * 2 >= ph.length + 1)
+  for (const ph of p.without) {
+    const content = ph.filter((w) => !GENERIC_ACTS.has(w));
+    if (!ph.some((w) => q.negated.has(w)) && content.filter(mentions).length * 2 >= content.length + 1)
       neg -= weights.negation;
+  }
   if (neg) parts.negation = neg;
   // The plain variant is the default: an "avec X" the text does not mention costs, a "sans X" it does not mention helps.
   let plain = 0;
-  for (const ph of p.with) if (!ph.some(mentions)) plain -= weights.plain;
+  for (const ph of p.with) if (!ph.some((w) => !GENERIC_ACTS.has(w) && mentions(w))) plain -= weights.plain;
   for (const ph of p.without)
     if (!ph.some((w) => mentions(w) || q.negated.has(w))) plain += weights.plain / 2;
   if (plain) parts.plain = plain;

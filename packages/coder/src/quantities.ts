@@ -167,15 +167,36 @@ export function textQuantities(folded: string): Quantity[] {
   return out;
 }
 
+/**
+ * Counted nouns that name the same thing: "deux artères" is "2 vaisseaux coronaires"; the teeth of "38 et 48"
+ * are "2 troisièmes molaires" (an ordinal only ever counts molars in the labels).
+ */
+const COUNTED_AS: Record<string, string> = Object.fromEntries(
+  [
+    ["artere", "vaisseau"],
+    ["arteres", "vaisseau"],
+    ["vaisseau", "vaisseau"],
+    ["troisieme", "dent"],
+    ["troisiemes", "dent"],
+    ["molaire", "dent"],
+    ["molaires", "dent"],
+    ["premolaire", "dent"],
+    ["incisive", "dent"],
+    ["canine", "dent"],
+    ["dent", "dent"],
+  ].map(([word, noun]) => [stem(word as string), stem(noun as string)]),
+);
+const counted = (noun: string): string => COUNTED_AS[noun] ?? noun;
+
 function nounOf(word: string | undefined): { noun?: string } {
-  return word && !STOP_WORDS.has(word) ? { noun: stem(word) } : {};
+  return word && !STOP_WORDS.has(word) ? { noun: counted(stem(word)) } : {};
 }
 
 function nounsAfter(text: string, from: number): string[] {
   return (text.slice(from).match(/[a-z]{3,}/g) ?? [])
     .filter((w) => !STOP_WORDS.has(w))
     .slice(0, 2)
-    .map(stem);
+    .map((w) => counted(stem(w)));
 }
 
 /** Agreement of the text's quantities with the label's ranges: +1 per satisfied range, −1 per violated one. */
