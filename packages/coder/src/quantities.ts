@@ -176,6 +176,7 @@ const COUNTED_AS: Record<string, string> = Object.fromEntries(
     ["artere", "vaisseau"],
     ["arteres", "vaisseau"],
     ["vaisseau", "vaisseau"],
+    ["vaisseaux", "vaisseau"],
     ["troisieme", "dent"],
     ["troisiemes", "dent"],
     ["molaire", "dent"],
@@ -184,6 +185,7 @@ const COUNTED_AS: Record<string, string> = Object.fromEntries(
     ["incisive", "dent"],
     ["canine", "dent"],
     ["dent", "dent"],
+    ["dents", "dent"],
   ].map(([word, noun]) => [stem(word as string), stem(noun as string)]),
 );
 const counted = (noun: string): string => COUNTED_AS[noun] ?? noun;
