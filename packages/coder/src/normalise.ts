@@ -621,12 +621,12 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   const negatedInjection =
     negated.has(stem("injection")) ||
     /sans (produit de )?contraste/.test(folded) ||
-    /\b(?:iv|pdc|inj|gado)\s*-(?![a-z0-9])/.test(lower);
+    /\b(?:iv|pdc|inj|gado)-(?![a-z0-9])/.test(lower);
   let injection: boolean | undefined;
   if (negatedInjection) injection = false;
   else if (
     hasPrefix("inject", "gadolin", "contraste", "angio") ||
-    /\b(?:iv|pdc|inj|gado)\s*\+/.test(lower) ||
+    /\b(?:iv|pdc|inj|gado) ?\+/.test(lower) ||
     /\btemps (?:portal|arteriel|tardif|veineux)/.test(folded)
   )
     injection = true;
