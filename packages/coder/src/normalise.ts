@@ -161,6 +161,7 @@ export function buildLexicon(entries: Iterable<[string, string]>): Lexicon {
 const REMOVAL = new Set(
   ["exerese", "ablation", "resection", "retir", "enlev", "enlever", "excision"].map(stem),
 );
+const SUTURE = stem("suture");
 const SPINE: Record<string, string[]> = {
   c: ["cervicale", "vertebre"],
   d: ["thoracique", "vertebre"],
@@ -207,9 +208,11 @@ const NEGATION_STOP = new Set([
   "au",
   "sur",
 ]);
-// "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either.
+// "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either, nor
+// does "en complément de la mammographie".
 const INDICATION_CUES = new Set([
   "pour",
+  "complement",
   "suspicion",
   "indication",
   "motif",
@@ -238,6 +241,9 @@ const UNIT_WORDS = new Set([
   "h",
   "min",
 ]);
+const UPPER_ABDOMEN = /\b(foie|hepatique|vb|vesicule|vbp|voies biliaires|pancreas|rate|reins?|aorte)\b/g;
+const UPPER_ABDOMEN_WORD = /^(foie|hepatique|vb|vesicule|vbp|pancreas|rate|reins?|aorte)$/;
+const PELVIC_ORGANS = /\b(vessie|uterus|ovaires?|prostate|pelvis|pelvien(ne)?|petit bassin|endometre)\b/;
 const AGE_UNITS = new Set(["ans", "an", "a", "mois"]);
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
 const NEGATION_SKIP = new Set([
@@ -403,6 +409,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
         });
     }
 
+  const excised = tokens.some((t) => REMOVAL.has(stem(t.text)) || t.text === "fuseau");
   // "pte 47 ans", "pt de 80 ans": before an age, a short abbreviation is the patient, not PTE or PT.
   const beforeAge = (i: number): boolean => {
     const k = tokens[i]?.text ?? "";
@@ -430,6 +437,8 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
         if (sk.includes(" ")) expansion = lexicon.stems.get(sk);
       }
       if (!expansion || (n === 1 && beforeAge(i))) continue;
+      // After an excision, "suture" closes it: no wound repair ("exérèse en fuseau, suture simple").
+      if (excised && n <= 2 && stem(tok.text) === SUTURE) expansion = [tok.text];
       const first = slice[0] as Token;
       const last = slice[n - 1] as Token;
       // A key that holds a negator inside ("testicule non descendu", "ventilation non invasive") is one name:
@@ -618,6 +627,18 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
 
   // "IV+", "PDC+", "inj-": the scanner and MRI shorthand; "temps portal / artériel / tardif" are injected phases.
   const lower = text.toLowerCase();
+  // An abdominal ultrasound listing three or more upper-abdominal organs and no pelvic one covers the upper
+  // abdomen ("foie, VB, pancréas, rate et reins"): the labels say "étage supérieur de l'abdomen".
+  if (/\bech/.test(folded)) {
+    const upper = new Set(
+      [...folded.matchAll(UPPER_ABDOMEN)].map((m) => (m[1] as string).replace(/s$/, "").slice(0, 4)),
+    );
+    const at = tokens.find((t) => UPPER_ABDOMEN_WORD.test(t.text));
+    if (upper.size >= 3 && !PELVIC_ORGANS.test(folded) && at)
+      for (const word of ["etage", "superieur", "abdomen"])
+        terms.push({ term: stem(word), word, start: at.start, end: at.end, weight: 0.8, expanded: true });
+  }
+
   const negatedInjection =
     negated.has(stem("injection")) ||
     /sans (produit de )?contraste/.test(folded) ||

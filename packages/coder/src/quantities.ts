@@ -169,7 +169,8 @@ export function textQuantities(folded: string): Quantity[] {
 
 /**
  * Counted nouns that name the same thing: "deux artères" is "2 vaisseaux coronaires"; the teeth of "38 et 48"
- * are "2 troisièmes molaires" (an ordinal only ever counts molars in the labels).
+ * are "2 troisièmes molaires" (an ordinal only ever counts molars in the labels); "2 nodules" are "plusieurs
+ * lésions".
  */
 const COUNTED_AS: Record<string, string> = Object.fromEntries(
   [
@@ -186,6 +187,18 @@ const COUNTED_AS: Record<string, string> = Object.fromEntries(
     ["canine", "dent"],
     ["dent", "dent"],
     ["dents", "dent"],
+    // Labels count "lésions": nodules, naevi, keratoses, cysts are lesions.
+    ["nodule", "lesion"],
+    ["nodules", "lesion"],
+    ["naevus", "lesion"],
+    ["naevi", "lesion"],
+    ["ka", "lesion"],
+    ["keratose", "lesion"],
+    ["keratoses", "lesion"],
+    ["kyste", "lesion"],
+    ["kystes", "lesion"],
+    ["lesion", "lesion"],
+    ["lesions", "lesion"],
   ].map(([word, noun]) => [stem(word as string), stem(noun as string)]),
 );
 const counted = (noun: string): string => COUNTED_AS[noun] ?? noun;
