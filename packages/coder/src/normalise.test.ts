@@ -46,6 +46,47 @@ describe("normalise", () => {
     expect(q.terms.some((t) => t.word === "biopsie")).toBe(false);
   });
 
+  it("reads injection shorthand, and a dash after it as a separator", () => {
+    expect(normalise("TDM abdo-pelv IV+ temps portal", lexicon).features.injection).toBe(true);
+    expect(normalise("scanner thoracique temps artériel", lexicon).features.injection).toBe(true);
+    expect(normalise("TDM cérébrale IV-", lexicon).features.injection).toBe(false);
+    expect(normalise("TDM avec injection IV - douleurs FID", lexicon).features.injection).toBe(true);
+  });
+
+  it("reads 'pour' before a purpose verb as the act, and 'au lieu de' as a negation", () => {
+    const weight = (text: string, word: string) =>
+      normalise(text, lexicon).terms.find((t) => t.word === word)?.weight;
+    expect(weight("caméra pour regarder la vessie", "vessie")).toBe(1);
+    expect(weight("cystoscopie pour hématurie de la vessie", "vessie")).toBeLessThan(1);
+    const q = normalise("au lieu d'enlever le ménisque, il l'a recousu", lexicon);
+    expect(q.negated.has(stem("enlever"))).toBe(true);
+  });
+
+  it("skips phrases whose expansion is empty and short abbreviations before an age", () => {
+    const lex = buildLexicon([
+      ["en anapath", ""],
+      ["pte", "prothèse totale épaule"],
+    ]);
+    const q = normalise("conisation, pièce envoyée en anapath, pte 47 ans", lex);
+    expect(q.terms.some((t) => t.word === "anapath")).toBe(false);
+    expect(q.terms.some((t) => t.word === "epaule")).toBe(false);
+    expect(normalise("PTE gauche", lex).terms.some((t) => t.word === "epaule")).toBe(true);
+  });
+
+  it("reads a suture after an excision as its closure", () => {
+    const lex = buildLexicon([["suture", "suture plaie parage"]]);
+    const words = (text: string) => normalise(text, lex).terms.map((t) => t.word);
+    expect(words("exérèse en fuseau d'un naevus, suture")).not.toContain("plaie");
+    expect(words("suture de l'arcade")).toContain("plaie");
+  });
+
+  it("names the upper abdomen when an ultrasound lists three upper-abdominal organs and no pelvic one", () => {
+    const words = (text: string) => normalise(text, lexicon).terms.map((t) => t.word);
+    expect(words("échographie : foie, pancréas, rate, reins")).toContain("etage");
+    expect(words("échographie : foie, pancréas, rate, vessie")).not.toContain("etage");
+    expect(words("échographie du foie")).not.toContain("etage");
+  });
+
   it("detects the approach", () => {
     expect([...normalise("cholécystectomie sous coelio", lexicon).features.approaches]).toContain(
       "laparoscopy",
@@ -81,6 +122,22 @@ describe("quantities", () => {
     expect(quantityAgreement(labelRanges("suture de plusieurs tendons"), anchors)).toBe(-0.5);
     expect(
       quantityAgreement(labelRanges("exerese de 1 a 3 polypes"), textQuantities("deux petits polypes")),
+    ).toBe(1);
+    // Nouns that count the same thing: arteries are vessels, molars teeth, nodules lesions.
+    expect(
+      quantityAgreement(
+        labelRanges("dilatation de 2 vaisseaux coronaires"),
+        textQuantities("les deux arteres"),
+      ),
+    ).toBe(1);
+    expect(
+      quantityAgreement(
+        labelRanges("avulsion de 2 troisiemes molaires"),
+        textQuantities("deux dents de sagesse"),
+      ),
+    ).toBe(1);
+    expect(
+      quantityAgreement(labelRanges("cytoponction de plusieurs lesions"), textQuantities("2 nodules")),
     ).toBe(1);
   });
 
