@@ -19,6 +19,8 @@ export interface ActProfile {
   /** Stems that follow "sans" / "avec" in the label. */
   without: string[][];
   with: string[][];
+  /** Each "avec"/"dans" clause whole (the approach left out): its content terms and adjacent pairs. */
+  withClauses: { content: string[]; pairs: string[] }[];
   child: boolean;
   adult: boolean;
   guidance: Set<string>;
@@ -52,6 +54,9 @@ const LETTER4: Record<string, ActProfile["approach"]> = {
   P: "other",
   X: "other",
 };
+
+/** A word in at most ~50 of the 8,000 labels (ln(8,258 / 51) ≈ 5.1) names something particular. */
+const RARE_IDF = 5;
 
 /** Words that name no particular thing in "avec/sans pose d'endoprothèse": the device is what tells. */
 const GENERIC_ACTS = new Set(["pose", "mise", "place", "utilisation", "realisation"].map(stem));
@@ -119,10 +124,18 @@ const CLAUSE_MARKERS = /\b(avec ou sans|avec|sans|en dehors d(?:e|u|es)?|hors|da
  * "Échographie-doppler des artères cervicocéphaliques, avec échographie-doppler des artères des membres
  * inférieurs" → with [[membr, inferieur]].
  */
-function clauses(folded: string): { with: string[][]; without: string[][] } {
+function clauses(folded: string): {
+  with: string[][];
+  without: string[][];
+  withClauses: ActProfile["withClauses"];
+} {
   const text = folded.replace(/'/g, " ");
   const markers = [...text.matchAll(CLAUSE_MARKERS)];
-  const out = { with: [] as string[][], without: [] as string[][] };
+  const out = {
+    with: [] as string[][],
+    without: [] as string[][],
+    withClauses: [] as ActProfile["withClauses"],
+  };
   if (markers.length === 0) return out;
   const main = new Set(indexTerms(text.slice(0, markers[0]?.index ?? 0)));
   markers.forEach((m, k) => {
@@ -136,8 +149,14 @@ function clauses(folded: string): { with: string[][]; without: string[][] } {
     const distinct = stems.filter((t) => !main.has(t));
     const phrase = (distinct.length > 0 ? distinct : stems).slice(0, 4);
     if (phrase.length === 0) return;
-    if (kind === "avec" || kind === "dans") out.with.push(phrase);
-    else out.without.push(phrase);
+    if (kind === "avec" || kind === "dans") {
+      out.with.push(phrase);
+      const part = clause.split(/ par (?:voie|abord)\b/)[0] ?? "";
+      const whole = indexTerms(part);
+      // "avec ondes de choc ou laser": alternatives, one word says the clause.
+      const content = / ou /.test(part) ? [] : whole.filter((w) => !GENERIC_ACTS.has(w));
+      out.withClauses.push({ content, pairs: pairsOf(whole) });
+    } else out.without.push(phrase);
   });
   return out;
 }
@@ -193,6 +212,13 @@ export function profileAct(act: Act, aliases: readonly string[] = []): ActProfil
   };
 }
 
+function pairsOf(stems: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < stems.length; i++)
+    if (stems[i] !== stems[i + 1]) out.add(`${stems[i]} ${stems[i + 1]}`);
+  return [...out];
+}
+
 function trimesterOf(folded: string): { trimester?: 1 | 2 | 3 } {
   const m = /\b(1er|2e|2eme|3e|3eme) trimestre/.exec(folded);
   if (!m) return {};
@@ -218,6 +244,9 @@ export interface QueryView {
   seen: Set<string>;
   /** Seen terms of 5+ letters (prefix matches). */
   long: string[];
+  /** Adjacent terms as written or expanded ("sond intraatri"), in the text's order. */
+  pairs: Set<string>;
+  idf: (term: string) => number;
 }
 
 export function viewQuery(q: NormalisedQuery, idf: (term: string) => number = () => 1): QueryView {
@@ -228,7 +257,17 @@ export function viewQuery(q: NormalisedQuery, idf: (term: string) => number = ()
   let total = 0;
   for (const [, w] of weighted) total += w;
   const seen = new Set(best.keys());
-  return { query: q, weighted, total, seen, long: [...seen].filter((s) => s.length >= 5) };
+  // Terms in the text's order (a key's expansion words keep theirs); faint context terms have no span.
+  const ordered = q.terms.filter((t) => t.end > t.start).sort((a, b) => a.start - b.start);
+  return {
+    query: q,
+    weighted,
+    total,
+    seen,
+    long: [...seen].filter((s) => s.length >= 5),
+    pairs: new Set(pairsOf(ordered.map((t) => t.term))),
+    idf,
+  };
 }
 
 export function featureScore(
@@ -318,7 +357,19 @@ export function featureScore(
   if (neg) parts.negation = neg;
   // The plain variant is the default: an "avec X" the text does not mention costs, a "sans X" it does not mention helps.
   let plain = 0;
-  for (const ph of p.with) if (!ph.some((w) => !GENERIC_ACTS.has(w) && mentions(w))) plain -= weights.plain;
+  // A clause of several common words is said when two of them stand together in the text, or when the text
+  // names one of its rare words: "veine céphalique gauche" does not say "sonde dans une veine cardiaque
+  // gauche"; "pléthysmo" says "avec mesure des volumes … par pléthysmographie".
+  p.with.forEach((ph, k) => {
+    const clause = p.withClauses[k];
+    const said =
+      ph.some((w) => !GENERIC_ACTS.has(w) && mentions(w)) &&
+      (!clause ||
+        clause.content.length <= 1 ||
+        clause.pairs.some((pair) => view.pairs.has(pair)) ||
+        clause.content.some((w) => mentions(w) && view.idf(w) >= RARE_IDF));
+    if (!said) plain -= weights.plain;
+  });
   for (const ph of p.without)
     if (!ph.some((w) => mentions(w) || q.negated.has(w))) plain += weights.plain / 2;
   if (plain) parts.plain = plain;

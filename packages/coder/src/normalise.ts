@@ -648,7 +648,9 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   else if (
     hasPrefix("inject", "gadolin", "contraste", "angio") ||
     /\b(?:iv|pdc|inj|gado) ?\+/.test(lower) ||
-    /\btemps (?:portal|arteriel|tardif|veineux)/.test(folded)
+    /\btemps (?:portal|arteriel|tardif|veineux)/.test(folded) ||
+    // "une IRM avec produit": the patient's word for the contrast agent.
+    /\bavec (?:du |le |un )?produit\b/.test(folded)
   )
     injection = true;
 
