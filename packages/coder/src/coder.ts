@@ -6,6 +6,7 @@ import {
   type FeatureWeights,
   featureScore,
   mineActionHeads,
+  mineConjunctions,
   mineTopographies,
   profileAct,
   queryActions,
@@ -63,13 +64,14 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   const aliases = await loadAliases();
   const index = await loadOrBuildIndex(referential, options.cacheDir, aliases);
   const lexicon = buildLexicon([...(await loadLexiconEntries()), ...index.mined]);
+  const conjunctions = mineConjunctions(referential.acts.values());
   const profiles = new Map<string, ActProfile>();
   const profile = (code: string): ActProfile | undefined => {
     let p = profiles.get(code);
     if (!p) {
       const act = referential.act(code);
       if (!act) return undefined;
-      p = profileAct(act, aliases.byCode.get(code));
+      p = profileAct(act, aliases.byCode.get(code), conjunctions.get(code));
       profiles.set(code, p);
     }
     return p;

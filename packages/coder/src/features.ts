@@ -35,6 +35,15 @@ export interface ActProfile {
   action: string;
   /** "au 1er trimestre de la grossesse" → 1. */
   trimester?: 1 | 2 | 3;
+  /** Set when a sibling label differs only by "X ou Y" / "X et Y" ("de l'abdomen ou du petit bassin"). */
+  conjunction?: Conjunction;
+}
+
+export interface Conjunction {
+  /** "et": both; "ou": one of them. */
+  both: boolean;
+  left: string[];
+  right: string[];
 }
 
 const LETTER4: Record<string, ActProfile["approach"]> = {
@@ -161,7 +170,7 @@ function clauses(folded: string): {
   return out;
 }
 
-export function profileAct(act: Act, aliases: readonly string[] = []): ActProfile {
+export function profileAct(act: Act, aliases: readonly string[] = [], conjunction?: Conjunction): ActProfile {
   const folded = foldText(act.label);
   const notes = otherNamesOf(act, aliases);
   const labelTerms = [...new Set(indexTerms(act.label))];
@@ -209,7 +218,37 @@ export function profileAct(act: Act, aliases: readonly string[] = []): ActProfil
     action: act.code[2] ?? "",
     nonTerms: [...folded.replace(/'/g, " ").matchAll(/\bnon ([a-z]{3,})/g)].map((m) => stem(m[1] as string)),
     ...trimesterOf(folded),
+    ...(conjunction ? { conjunction } : {}),
   };
+}
+
+/**
+ * Sibling labels that differ only by their first "ou" written "et" (the scanner of "l'abdomen ou du petit bassin"
+ * and of "l'abdomen et du petit bassin"; "audiométrie tonale ou vocale"): code → its conjuncts, the word before
+ * and the words after that are not already before.
+ */
+export function mineConjunctions(acts: Iterable<Act>): Map<string, Conjunction> {
+  const byLabel = new Map<string, string>();
+  for (const act of acts) {
+    const folded = foldText(act.label);
+    if (!byLabel.has(folded)) byLabel.set(folded, act.code);
+  }
+  const out = new Map<string, Conjunction>();
+  for (const [label, code] of byLabel) {
+    const at = label.indexOf(" ou ");
+    if (at < 0) continue;
+    const sibling = byLabel.get(`${label.slice(0, at)} et ${label.slice(at + 4)}`);
+    if (!sibling) continue;
+    const before = indexTerms(label.slice(0, at));
+    const left = before.slice(-1);
+    const right = indexTerms(label.slice(at + 4).split(/[,[]/)[0] ?? "")
+      .slice(0, 2)
+      .filter((w) => !before.includes(w));
+    if (left.length === 0 || right.length === 0) continue;
+    out.set(code, { both: false, left, right });
+    out.set(sibling, { both: true, left, right });
+  }
+  return out;
 }
 
 function pairsOf(stems: readonly string[]): string[] {
@@ -383,6 +422,13 @@ export function featureScore(
   if (topographies.has(p.code.slice(0, 2))) parts.topography = weights.topography;
   if (f.trimester && p.trimester)
     parts.trimester = f.trimester === p.trimester ? weights.quantity : -2 * weights.quantity;
+  // "TDM abdomino-pelvienne" names both conjuncts: the "et" sibling; "scanner abdominal" one: the "ou" sibling.
+  if (p.conjunction) {
+    const { both, left, right } = p.conjunction;
+    const l = left.some(mentions);
+    const r = right.some(mentions);
+    if (l || r) parts.conjunction = ((l && r) === both ? 1 : -1) * weights.extent;
+  }
   if (p.complement) parts.complement = -weights.complement;
   if (p.tariff === null) parts.unpaid = -weights.unpaid;
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
