@@ -285,6 +285,8 @@ export interface QueryView {
   long: string[];
   /** Adjacent terms as written or expanded ("sond intraatri"), in the text's order. */
   pairs: Set<string>;
+  /** Terms that name the act somewhere (not only its indication). */
+  acted: Set<string>;
   idf: (term: string) => number;
 }
 
@@ -305,6 +307,7 @@ export function viewQuery(q: NormalisedQuery, idf: (term: string) => number = ()
     seen,
     long: [...seen].filter((s) => s.length >= 5),
     pairs: new Set(pairsOf(ordered.map((t) => t.term))),
+    acted: new Set(q.terms.filter((t) => !t.indication).map((t) => t.term)),
     idf,
   };
 }
@@ -399,10 +402,13 @@ export function featureScore(
   // A clause of several common words is said when two of them stand together in the text, or when the text
   // names one of its rare words: "veine céphalique gauche" does not say "sonde dans une veine cardiaque
   // gauche"; "pléthysmo" says "avec mesure des volumes … par pléthysmographie".
+  // Only the act's words say a clause: "pour rupture de la coiffe" does not say "avec suture de la coiffe".
+  const acted = (w: string): boolean =>
+    view.acted.has(w) || (w.length >= 5 && view.long.some((s) => view.acted.has(s) && w.startsWith(s)));
   p.with.forEach((ph, k) => {
     const clause = p.withClauses[k];
     const said =
-      ph.some((w) => !GENERIC_ACTS.has(w) && mentions(w)) &&
+      ph.some((w) => !GENERIC_ACTS.has(w) && acted(w)) &&
       (!clause ||
         clause.content.length <= 1 ||
         clause.pairs.some((pair) => view.pairs.has(pair)) ||

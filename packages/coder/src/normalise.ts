@@ -14,6 +14,8 @@ export interface QueryTerm {
   weight: number;
   /** True when the term was produced by an abbreviation or synonym. */
   expanded: boolean;
+  /** True when the term names the indication ("pour rupture de la coiffe"), not the act. */
+  indication?: boolean;
 }
 
 export type Approach = "open" | "laparoscopy" | "endoscopy" | "percutaneous" | "endovascular" | "none";
@@ -209,10 +211,12 @@ const NEGATION_STOP = new Set([
   "sur",
 ]);
 // "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either, nor
-// does "en complément de la mammographie".
+// does "en complément de la mammographie" or "de surveillance d'une résection".
 const INDICATION_CUES = new Set([
   "pour",
+  "pr",
   "complement",
+  "surveillance",
   "suspicion",
   "indication",
   "motif",
@@ -223,7 +227,24 @@ const INDICATION_CUES = new Set([
   "cause",
   "suite",
 ]);
-const INDICATION_STOP = new Set(["par", "avec", "sous", "et", "puis", "sans"]);
+// A subject opens the next clause: "pour mon obésité on m'a fait un bypass".
+const INDICATION_STOP = new Set([
+  "par",
+  "avec",
+  "sous",
+  "et",
+  "puis",
+  "sans",
+  "on",
+  "il",
+  "ils",
+  "elle",
+  "elles",
+  "je",
+  "j",
+  "nous",
+  "vous",
+]);
 const INDICATION_WEIGHT = 0.6;
 const NUMBER_WEIGHT = 0.3;
 const UNIT_WORDS = new Set([
@@ -364,7 +385,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     if (!INDICATION_CUES.has(cue.text)) continue;
     // "avant-bras" is a limb, not "before".
     if (text[cue.end] === "-") continue;
-    if (cue.text === "pour" && PURPOSE_VERBS.has(tokens[i + 1]?.text ?? "")) continue;
+    if ((cue.text === "pour" || cue.text === "pr") && PURPOSE_VERBS.has(tokens[i + 1]?.text ?? "")) continue;
     for (let j = i + 1; j < tokens.length; j++) {
       const gap = text.slice((tokens[j - 1] as Token).end, (tokens[j] as Token).start);
       if (/[,;:.()+]/.test(gap) || INDICATION_STOP.has((tokens[j] as Token).text)) break;
@@ -380,6 +401,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       end,
       weight: (weak.has(current) ? weight * 0.3 : weight) * (indication.has(current) ? INDICATION_WEIGHT : 1),
       expanded,
+      ...(indication.has(current) ? { indication: true } : {}),
     });
   const dental = dentalContext(text, tokens);
   // Glued prefixes ("sous-cutané" → souscutané): the labels write them as one word.

@@ -198,6 +198,8 @@ const COUNTED_AS: Record<string, string> = Object.fromEntries(
     ["kyste", "lesion"],
     ["kystes", "lesion"],
     ["lesion", "lesion"],
+    ["zone", "lesion"],
+    ["zones", "lesion"],
     ["lesions", "lesion"],
   ].map(([word, noun]) => [stem(word as string), stem(noun as string)]),
 );
