@@ -19,8 +19,11 @@ export interface ActProfile {
   /** Stems that follow "sans" / "avec" in the label. */
   without: string[][];
   with: string[][];
-  /** Each "avec"/"dans" clause whole (the approach left out): its content terms and adjacent pairs. */
-  withClauses: { content: string[]; pairs: string[] }[];
+  /**
+   * Each "avec"/"dans" clause whole (the approach left out), as its alternatives ("avec ondes de choc ou laser"):
+   * each with its head (first content term), content terms and adjacent pairs.
+   */
+  withClauses: { head: string; content: string[]; pairs: string[] }[][];
   child: boolean;
   adult: boolean;
   guidance: Set<string>;
@@ -160,11 +163,18 @@ function clauses(folded: string): {
     if (phrase.length === 0) return;
     if (kind === "avec" || kind === "dans") {
       out.with.push(phrase);
-      const part = clause.split(/ par (?:voie|abord)\b/)[0] ?? "";
-      const whole = indexTerms(part);
-      // "avec ondes de choc ou laser": alternatives, one word says the clause.
-      const content = / ou /.test(part) ? [] : whole.filter((w) => !GENERIC_ACTS.has(w));
-      out.withClauses.push({ content, pairs: pairsOf(whole) });
+      // Bracketed words name the whole act ("[Lithotritie intrarénale]"), not the clause.
+      const part = (clause.split(/ par (?:voie|abord)\b/)[0] ?? "").replace(/\[[^\]]*\]?/g, " ");
+      out.withClauses.push(
+        part.split(/ ou /).flatMap((alternative) => {
+          const whole = indexTerms(alternative);
+          const named = whole.filter((w) => !GENERIC_ACTS.has(w));
+          // What sets the clause apart: its words the label's main part does not already say.
+          const distinct = named.filter((w) => !main.has(w));
+          const content = distinct.length > 0 ? distinct : named;
+          return content[0] ? [{ head: content[0], content, pairs: pairsOf(whole) }] : [];
+        }),
+      );
     } else out.without.push(phrase);
   });
   return out;
@@ -399,22 +409,24 @@ export function featureScore(
   if (neg) parts.negation = neg;
   // The plain variant is the default: an "avec X" the text does not mention costs, a "sans X" it does not mention helps.
   let plain = 0;
-  // A clause of several common words is said when two of them stand together in the text, or when the text
-  // names one of its rare words: "veine céphalique gauche" does not say "sonde dans une veine cardiaque
-  // gauche"; "pléthysmo" says "avec mesure des volumes … par pléthysmographie".
-  // Only the act's words say a clause: "pour rupture de la coiffe" does not say "avec suture de la coiffe".
+  // A clause (one of its alternatives: "avec ondes de choc ou laser") is said when two of its words stand
+  // together in the text ("angle colique" of ACG), when the text names one of its rare words ("pléthysmo" says
+  // "avec mesure des volumes … par pléthysmographie"), or its only word; common words scattered over the text
+  // do not say it ("veine céphalique gauche" is no "sonde dans une veine cardiaque gauche"). Only the act's
+  // words count, not the indication's ("pour rupture de la coiffe" says no "avec réinsertion … de la coiffe").
   const acted = (w: string): boolean =>
     view.acted.has(w) || (w.length >= 5 && view.long.some((s) => view.acted.has(s) && w.startsWith(s)));
-  p.with.forEach((ph, k) => {
-    const clause = p.withClauses[k];
+  for (const alternatives of p.withClauses) {
     const said =
-      ph.some((w) => !GENERIC_ACTS.has(w) && acted(w)) &&
-      (!clause ||
-        clause.content.length <= 1 ||
-        clause.pairs.some((pair) => view.pairs.has(pair)) ||
-        clause.content.some((w) => mentions(w) && view.idf(w) >= RARE_IDF));
+      alternatives.length === 0 ||
+      alternatives.some(
+        (a) =>
+          a.pairs.some((pair) => view.pairs.has(pair)) ||
+          a.content.some((w) => acted(w) && view.idf(w) >= RARE_IDF) ||
+          (acted(a.head) && a.content.length <= 1),
+      );
     if (!said) plain -= weights.plain;
-  });
+  }
   for (const ph of p.without)
     if (!ph.some((w) => mentions(w) || q.negated.has(w))) plain += weights.plain / 2;
   if (plain) parts.plain = plain;

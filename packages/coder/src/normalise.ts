@@ -592,10 +592,11 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   }
 
   // "on m'a enlevé un kyste à l'ovaire" → kystectomie, ovariectomie.
-  if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term))) {
+  // A removal named in the indication ("surveillance d'une résection de tumeur vésicale") names no removal done.
+  if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term) && !t.indication)) {
     for (const t of [...terms]) {
       const word = lexicon.ectomies.get(t.term);
-      if (word)
+      if (word && !t.indication)
         terms.push({ term: stem(word), word, start: t.start, end: t.end, weight: 0.8, expanded: true });
     }
   }
@@ -656,8 +657,12 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       [...folded.matchAll(UPPER_ABDOMEN)].map((m) => (m[1] as string).replace(/s$/, "").slice(0, 4)),
     );
     const at = tokens.find((t) => UPPER_ABDOMEN_WORD.test(t.text));
-    if (upper.size >= 3 && !PELVIC_ORGANS.test(folded) && at)
-      for (const word of ["etage", "superieur", "abdomen"])
+    // With pelvic organs too, it is the whole abdomen with the pelvis.
+    const region = PELVIC_ORGANS.test(folded)
+      ? ["abdomen", "petit", "bassin"]
+      : ["etage", "superieur", "abdomen"];
+    if (upper.size >= 3 && at)
+      for (const word of region)
         terms.push({ term: stem(word), word, start: at.start, end: at.end, weight: 0.8, expanded: true });
   }
 
