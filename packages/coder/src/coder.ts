@@ -228,7 +228,7 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     const actions = queryActions(query, heads);
     const topos = queryTopographies(query, topographies);
     const scope = specialtyScope(input.specialty);
-    const view = viewQuery(query, coverageWeight);
+    const view = viewQuery(query, coverageWeight, heads);
     const candidates: Candidate[] = [];
     for (const hit of pool) {
       const code = String(hit.id);

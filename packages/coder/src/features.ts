@@ -297,10 +297,16 @@ export interface QueryView {
   pairs: Set<string>;
   /** Terms that name the act somewhere (not only its indication). */
   acted: Set<string>;
+  /** The act's words that head labels of acts other than examinations (action letter not Q): "exérèse". */
+  therapy: string[];
   idf: (term: string) => number;
 }
 
-export function viewQuery(q: NormalisedQuery, idf: (term: string) => number = () => 1): QueryView {
+export function viewQuery(
+  q: NormalisedQuery,
+  idf: (term: string) => number = () => 1,
+  heads: ReadonlyMap<string, string> = new Map(),
+): QueryView {
   const best = new Map<string, number>();
   for (const t of q.terms) best.set(t.term, Math.max(best.get(t.term) ?? 0, t.weight));
   // Rare words weigh most: "trabéculectomie" says more than "gauche" or "angle".
@@ -318,6 +324,13 @@ export function viewQuery(q: NormalisedQuery, idf: (term: string) => number = ()
     long: [...seen].filter((s) => s.length >= 5),
     pairs: new Set(pairsOf(ordered.map((t) => t.term))),
     acted: new Set(q.terms.filter((t) => !t.indication).map((t) => t.term)),
+    therapy: [
+      ...new Set(
+        q.terms
+          .filter((t) => !t.indication && heads.has(t.term) && heads.get(t.term) !== "Q")
+          .map((t) => t.term),
+      ),
+    ],
     idf,
   };
 }
@@ -437,6 +450,10 @@ export function featureScore(
   if (actions.size > 0) {
     if (actions.has(p.action)) parts.action = weights.action;
   } else if (p.action === "Q") parts.action = weights.action / 2;
+  // An examination (letter Q) when the text also does something its label does not name ("coloscopie totale …
+  // exérèse de 2 polypes"): the therapeutic act's code includes the examination.
+  if (p.action === "Q" && view.therapy.length > 0 && !view.therapy.some((t) => p.terms.has(t)))
+    parts.action = -weights.action;
   if (topographies.has(p.code.slice(0, 2))) parts.topography = weights.topography;
   if (f.trimester && p.trimester)
     parts.trimester = f.trimester === p.trimester ? weights.quantity : -2 * weights.quantity;

@@ -14,7 +14,7 @@ export interface QueryTerm {
   weight: number;
   /** True when the term was produced by an abbreviation or synonym. */
   expanded: boolean;
-  /** True when the term names the indication ("pour rupture de la coiffe"), not the act. */
+  /** True when the term names the indication ("pour rupture de la coiffe") or cues it, not the act. */
   indication?: boolean;
 }
 
@@ -211,12 +211,13 @@ const NEGATION_STOP = new Set([
   "sur",
 ]);
 // "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either, nor
-// does "en complément de la mammographie" or "de surveillance d'une résection".
+// does "en complément de la mammographie", "de surveillance d'une résection" or "contrôle de position de la sonde".
 const INDICATION_CUES = new Set([
   "pour",
   "pr",
   "complement",
   "surveillance",
+  "controle",
   "suspicion",
   "indication",
   "motif",
@@ -380,12 +381,17 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   // The indication ("pour glaucome chronique à angle ouvert", "sur suspicion de") names the disease, not the
   // act: its words count less, up to the next punctuation or clause word.
   const indication = new Set<number>();
+  /** The cue words themselves ("contrôle", "surveillance"): they name no act done either, at full weight. */
+  const cues = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {
     const cue = tokens[i] as Token;
     if (!INDICATION_CUES.has(cue.text)) continue;
     // "avant-bras" is a limb, not "before".
     if (text[cue.end] === "-") continue;
     if ((cue.text === "pour" || cue.text === "pr") && PURPOSE_VERBS.has(tokens[i + 1]?.text ?? "")) continue;
+    // "sous contrôle échographique" is guidance, not a purpose.
+    if (cue.text === "controle" && tokens[i - 1]?.text === "sous") continue;
+    cues.add(i);
     for (let j = i + 1; j < tokens.length; j++) {
       const gap = text.slice((tokens[j - 1] as Token).end, (tokens[j] as Token).start);
       if (/[,;:.()+]/.test(gap) || INDICATION_STOP.has((tokens[j] as Token).text)) break;
@@ -401,7 +407,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       end,
       weight: (weak.has(current) ? weight * 0.3 : weight) * (indication.has(current) ? INDICATION_WEIGHT : 1),
       expanded,
-      ...(indication.has(current) ? { indication: true } : {}),
+      ...(indication.has(current) || cues.has(current) ? { indication: true } : {}),
     });
   const dental = dentalContext(text, tokens);
   // Glued prefixes ("sous-cutané" → souscutané): the labels write them as one word.
