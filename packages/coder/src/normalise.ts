@@ -211,13 +211,15 @@ const NEGATION_STOP = new Set([
   "sur",
 ]);
 // "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either, nor
-// does "en complément de la mammographie", "de surveillance d'une résection" or "contrôle de position de la sonde".
+// does "en complément de la mammographie", "de surveillance d'une résection", "contrôle de position de la sonde"
+// or "échec du misoprostol".
 const INDICATION_CUES = new Set([
   "pour",
   "pr",
   "complement",
   "surveillance",
   "controle",
+  "echec",
   "suspicion",
   "indication",
   "motif",
