@@ -212,7 +212,7 @@ const NEGATION_STOP = new Set([
 ]);
 // "à cause de mes calculs", "ATCD de fausses couches", "avant chirurgie de la cataracte" name no act either, nor
 // does "en complément de la mammographie", "de surveillance d'une résection", "contrôle de position de la sonde"
-// or "échec du misoprostol".
+// or "échec du misoprostol", nor "après l'ostéosynthèse".
 const INDICATION_CUES = new Set([
   "pour",
   "pr",
@@ -220,6 +220,7 @@ const INDICATION_CUES = new Set([
   "surveillance",
   "controle",
   "echec",
+  "apres",
   "suspicion",
   "indication",
   "motif",
@@ -268,6 +269,19 @@ const UNIT_WORDS = new Set([
 const UPPER_ABDOMEN = /\b(foie|hepatique|vb|vesicule|vbp|voies biliaires|pancreas|rate|reins?|aorte)\b/g;
 const UPPER_ABDOMEN_WORD = /^(foie|hepatique|vb|vesicule|vbp|pancreas|rate|reins?|aorte)$/;
 const PELVIC_ORGANS = /\b(vessie|uterus|ovaires?|prostate|pelvis|pelvien(ne)?|petit bassin|endometre)\b/;
+const DURATION_UNITS = new Set(["ans", "an", "mois", "semaines", "semaine", "jours", "jour"]);
+const NUMBER_WORDS = new Set([
+  "un",
+  "une",
+  "deux",
+  "trois",
+  "quatre",
+  "cinq",
+  "six",
+  "huit",
+  "dix",
+  "quelques",
+]);
 const AGE_UNITS = new Set(["ans", "an", "a", "mois"]);
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
 const NEGATION_SKIP = new Set([
@@ -333,6 +347,11 @@ const PURPOSE_VERBS = new Set([
   "injecter",
   "infiltrer",
   "traiter",
+  "enregistrer",
+  "mesurer",
+  "surveiller",
+  "analyser",
+  "doser",
   "arreter",
   "stopper",
   "desobstruer",
@@ -366,7 +385,9 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       (tok.text === "plutot" && tokens[i + 1]?.text === "que");
     if (!NEGATORS.has(tok.text) && !instead) continue;
     let taken = 0;
-    for (let j = i + 1; j < tokens.length && taken < 2; j++) {
+    // "non" qualifies one word ("non descendu palpable": the testis is palpable); "sans", "pas de" up to two.
+    const scope = tok.text === "non" ? 1 : 2;
+    for (let j = i + 1; j < tokens.length && taken < scope; j++) {
       const next = tokens[j] as Token;
       const gap = text.slice((tokens[j - 1] as Token).end, next.start);
       if (/[,;:.()+]/.test(gap)) break;
@@ -397,6 +418,17 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     for (let j = i + 1; j < tokens.length; j++) {
       const gap = text.slice((tokens[j - 1] as Token).end, (tokens[j] as Token).start);
       if (/[,;:.()+]/.test(gap) || INDICATION_STOP.has((tokens[j] as Token).text)) break;
+      indication.add(j);
+    }
+  }
+  // "opérée de la cataracte il y a deux ans": the clause before "il y a" + a duration is history.
+  for (let i = 0; i + 4 < tokens.length; i++) {
+    const [il, y, a, n, unit] = tokens.slice(i, i + 5).map((t) => t.text);
+    if (il !== "il" || y !== "y" || a !== "a" || !DURATION_UNITS.has(unit ?? "")) continue;
+    if (!/^[0-9]+$/.test(n ?? "") && !NUMBER_WORDS.has(n ?? "")) continue;
+    for (let j = i - 1; j >= 0; j--) {
+      const gap = text.slice((tokens[j] as Token).end, (tokens[j + 1] as Token).start);
+      if (/[,;:.()]/.test(gap)) break;
       indication.add(j);
     }
   }
