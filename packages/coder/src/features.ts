@@ -357,9 +357,12 @@ export function featureScore(
   parts.queryCoverage = qWeight > 0 ? (weights.queryCoverage * qMatched) / qWeight : 0;
   // Figures are compared as quantities, not as words ("8 ans" says nothing for "Avulsion de 8 dents").
   const labelWords = p.labelTerms.filter((t) => !/^[0-9]+$/.test(t));
-  // Only the act's words cover the label ("échec du misoprostol" covers no "moyen médicamenteux"), and a word the
-  // label excludes ("en dehors d'un bloc") is covered by the text excluding it too ("en chambre").
-  const agreed = new Set([...p.without.flat(), ...p.nonTerms].filter((w) => q.negated.has(w)));
+  // Only the act's words cover the label ("échec du misoprostol" covers no "moyen médicamenteux"), and a clause
+  // the label excludes ("en dehors d'un bloc médicotechnique") is covered by the text excluding it ("en chambre").
+  const agreed = new Set([
+    ...p.without.filter((ph) => ph.some((w) => q.negated.has(w))).flat(),
+    ...p.nonTerms.filter((w) => q.negated.has(w)),
+  ]);
   const labelMatched = labelWords.filter(
     (t) => view.acted.has(t) || agreed.has(t) || long.some((s) => view.acted.has(s) && t.startsWith(s)),
   ).length;

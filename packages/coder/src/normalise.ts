@@ -392,6 +392,8 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       const gap = text.slice((tokens[j - 1] as Token).end, next.start);
       if (/[,;:.()+]/.test(gap)) break;
       if (NEGATION_SKIP.has(next.text)) continue;
+      // "pas de geste sur la coiffe": what was not done is on the coiffe.
+      if (next.text === "sur" && tokens[j - 1]?.text === "geste") continue;
       if (NEGATORS.has(next.text) || NEGATION_STOP.has(next.text)) break;
       negatedIdx.add(j);
       negatorOf.set(j, i);

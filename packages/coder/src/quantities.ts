@@ -136,6 +136,23 @@ export function textQuantities(folded: string): Quantity[] {
       return " ";
     },
   );
+  // "< 5 cm²", "moins de 3 cm", "inférieure à 1 cm": just under the bound ("de moins de 5 cm²" holds, "de 5 cm²
+  // à 10 cm²" does not).
+  text = text.replace(
+    new RegExp(`(?:<|\\bmoins de|\\binferieure? a)\\s*(\\d+(?:[.]\\d+)?)\\s*${UNIT}(?![a-z0-9])`, "g"),
+    (_all, n: string, unit: string) => {
+      const u = U(unit) as string;
+      const value = Number(n) * 0.999;
+      out.push(
+        u === "mm"
+          ? { value: value / 10, unit: "cm" }
+          : u === "mm2"
+            ? { value: value / 100, unit: "cm2" }
+            : { value, unit: u },
+      );
+      return " ";
+    },
+  );
   for (const m of text.matchAll(
     new RegExp(`(^|[^a-z0-9.])(\\d+(?:[.]\\d+)?)\\s*${UNIT}?(?![a-z0-9])`, "g"),
   )) {
