@@ -110,16 +110,30 @@ export function labelRanges(folded: string): Range[] {
     unit: null,
     ...nounOf(m[2]),
   }));
+  // "d'une zone cutanée", "d'un vaisseau": one of a counted noun, as "d'1 dent" is (other nouns say nothing).
+  take(/\b(?:d )?(?:un|une) ([a-z]{3,})/g, (m) => {
+    const noun = counted(stem(m[1] as string));
+    return COUNTED.has(noun) ? { lo: 1, hi: 1, unit: null, noun } : undefined;
+  });
   const several = /\bplusieurs(?: ([a-z]{3,}))?/.exec(rest);
   if (several) ranges.push({ lo: 2, hi: Number.POSITIVE_INFINITY, unit: null, ...nounOf(several[1]) });
-  // Lengths in cm, as in the text's quantities.
-  return ranges.map((r) =>
-    r.unit === "mm"
-      ? { ...r, lo: r.lo / 10, hi: r.hi / 10, unit: "cm" }
-      : r.unit === "mm2"
-        ? { ...r, lo: r.lo / 100, hi: r.hi / 100, unit: "cm2" }
-        : r,
-  );
+  // Lengths in cm, as in the text's quantities; one constraint said twice ("d'une incisive ou d'une canine")
+  // counts once.
+  const seen = new Set<string>();
+  return ranges
+    .map((r) =>
+      r.unit === "mm"
+        ? { ...r, lo: r.lo / 10, hi: r.hi / 10, unit: "cm" }
+        : r.unit === "mm2"
+          ? { ...r, lo: r.lo / 100, hi: r.hi / 100, unit: "cm2" }
+          : r,
+    )
+    .filter((r) => {
+      const key = `${r.lo}|${r.hi}|${r.unit}|${r.noun ?? ""}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 /** Quantities written in a clinical text: "5 cm", "6°", "2 plaques", "deux". */
@@ -221,6 +235,7 @@ const COUNTED_AS: Record<string, string> = Object.fromEntries(
   ].map(([word, noun]) => [stem(word as string), stem(noun as string)]),
 );
 const counted = (noun: string): string => COUNTED_AS[noun] ?? noun;
+const COUNTED = new Set(Object.values(COUNTED_AS));
 
 function nounOf(word: string | undefined): { noun?: string } {
   return word && !STOP_WORDS.has(word) ? { noun: counted(stem(word)) } : {};
