@@ -5,13 +5,12 @@ export interface Calibration {
 }
 
 /**
- * Fitted by Platt scaling on the FIRST-CONTACT top-1 margins of three probe sets (selfcheck7 with the engine it
- * was first scored with, selfcheck8 and the jargon drill likewise: 106 cases the engine had never been adjusted
- * to), so the confidence speaks for new text rather than for the sets the engine was tuned on; 5-fold held-out
- * ECE 0.068 (table in docs/coder.md). The engine has improved since those runs, so on new text it errs on the
- * cautious side. p = 1 / (1 + exp(-(a * margin + b))).
+ * Fitted by Platt scaling (`scripts/calibrate.mjs`) on the FIRST-CONTACT top-1 margins of two probe sets written
+ * blind to the engine (probe19a/19b, 160 cases, 2026-12-07, scored before any change was made for them), so the
+ * confidence speaks for new text rather than for the sets the engine was tuned on; 5-fold held-out ECE 0.05.
+ * p = 1 / (1 + exp(-(a * margin + b))).
  */
-export const DEFAULT_CALIBRATION: Calibration = { a: 4.39, b: -0.02 };
+export const DEFAULT_CALIBRATION: Calibration = { a: 6.97, b: 0.01 };
 
 export function calibrate(margin: number, c: Calibration = DEFAULT_CALIBRATION): number {
   const p = 1 / (1 + Math.exp(-(c.a * margin + c.b)));

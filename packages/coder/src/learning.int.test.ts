@@ -11,19 +11,19 @@ import { coderLearningEvents } from "./learning/schema.js";
 import { InMemoryLearningStore, type LearningStore } from "./learning/store.js";
 
 /**
- * Hand-written site shorthand (not evaluation text) that the offline lexicon does not know: "TOT" for a
- * transobturator sling and "KT sus-pubien" for a suprapubic catheter. The site corrects some texts; similarly
+ * Hand-written site shorthand (not evaluation text) that the offline lexicon does not know: "Monarc" (the
+ * brand of the sling this site uses) for a transobturator sling and "KT sus-pubien" for a suprapubic catheter. The site corrects some texts; similarly
  * worded held-out texts must then come out right at that site, and nowhere else.
  */
 const families = [
   {
     code: "JDDB005",
     train: [
-      "TOT pour incontinence urinaire d'effort",
-      "TOT sous AG chez une patiente de 58 ans",
-      "mise en place d'un TOT pour IUE",
+      "Monarc pour incontinence urinaire d'effort",
+      "Monarc sous AG chez une patiente de 58 ans",
+      "mise en place d'un Monarc pour IUE",
     ],
-    heldOut: ["TOT pour IUE sévère", "TOT sous rachianesthésie pour incontinence urinaire"],
+    heldOut: ["Monarc pour IUE sévère", "Monarc sous rachianesthésie pour incontinence urinaire"],
   },
   {
     code: "JDCJ001",
