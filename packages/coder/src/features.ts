@@ -38,6 +38,8 @@ export interface ActProfile {
   action: string;
   /** "au 1er trimestre de la grossesse" → 1. */
   trimester?: 1 | 2 | 3;
+  /** Pairs of single words the label offers as alternatives ("intraatriale ou intraventriculaire"). */
+  alternatives: [string, string][];
   /** Set when a sibling label differs only by "X ou Y" / "X et Y" ("de l'abdomen ou du petit bassin"). */
   conjunction?: Conjunction;
 }
@@ -227,6 +229,9 @@ export function profileAct(act: Act, aliases: readonly string[] = [], conjunctio
     labelApproaches: detectApproaches(new Set(tokenizeWithOffsets(folded).map((t) => t.text)), folded),
     action: act.code[2] ?? "",
     nonTerms: [...folded.replace(/'/g, " ").matchAll(/\bnon ([a-z]{3,})/g)].map((m) => stem(m[1] as string)),
+    alternatives: [...folded.replace(/\[[^\]]*\]/g, " ").matchAll(/\b([a-z]{5,}) ou ([a-z]{5,})\b/g)].map(
+      (m): [string, string] => [stem(m[1] as string), stem(m[2] as string)],
+    ),
     ...trimesterOf(folded),
     ...(conjunction ? { conjunction } : {}),
   };
@@ -470,8 +475,11 @@ export function featureScore(
     const { both, left, right } = p.conjunction;
     const l = left.some(mentions);
     const r = right.some(mentions);
-    if (l || r) parts.conjunction = ((l && r) === both ? 1 : -1) * weights.extent;
+    if ((l || r) && (l && r) !== both) parts.conjunction = -weights.extent;
   }
+  // "une sonde dans l'oreillette et une dans le ventricule" is not "une sonde intraatriale ou intraventriculaire":
+  // a label offering one of two things the text both names.
+  else if (p.alternatives.some(([a, b]) => acted(a) && acted(b))) parts.conjunction = -weights.extent;
   if (p.complement) parts.complement = -weights.complement;
   if (p.tariff === null) parts.unpaid = -weights.unpaid;
   const total = Object.values(parts).reduce((a, b) => a + b, 0);

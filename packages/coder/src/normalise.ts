@@ -99,6 +99,11 @@ export function correctWord(word: string, lexicon: Lexicon): string | undefined 
   if (same && same !== word) return same;
   let best: string | undefined;
   let ties = 0;
+  // A label word one edit away too ("colpscopie": colposcopie as well as the key coloscopie) leaves the choice
+  // to the retrieval's typo matching, which weighs every close label word.
+  if (word.length >= 8)
+    for (const w of words)
+      if (w[0] === word[0] && Math.abs(w.length - word.length) <= 1 && editDistance(word, w, 1) <= 1) ties++;
   for (const k of lexicon.keysByInitial?.get(word[0] as string) ?? []) {
     if (Math.abs(k.length - word.length) > 1) continue;
     // Short words are often real words one letter from an acronym ("voir" / VVIR, "dormi" / Dormia): below six
@@ -163,7 +168,7 @@ export function buildLexicon(entries: Iterable<[string, string]>): Lexicon {
 const REMOVAL = new Set(
   ["exerese", "ablation", "resection", "retir", "enlev", "enlever", "excision"].map(stem),
 );
-const SUTURE = stem("suture");
+const CLOSURE = new Set(["suture", "sutures", "plaie", "plaies", "surjet"].map(stem));
 const SPINE: Record<string, string[]> = {
   c: ["cervicale", "vertebre"],
   d: ["thoracique", "vertebre"],
@@ -269,6 +274,17 @@ const UNIT_WORDS = new Set([
 const UPPER_ABDOMEN = /\b(foie|hepatique|vb|vesicule|vbp|voies biliaires|pancreas|rate|reins?|aorte)\b/g;
 const UPPER_ABDOMEN_WORD = /^(foie|hepatique|vb|vesicule|vbp|pancreas|rate|reins?|aorte)$/;
 const PELVIC_ORGANS = /\b(vessie|uterus|ovaires?|prostate|pelvis|pelvien(ne)?|petit bassin|endometre)\b/;
+const ALREADY = new Set([
+  "pose",
+  "posee",
+  "posees",
+  "fait",
+  "faite",
+  "realise",
+  "realisee",
+  "place",
+  "placee",
+]);
 const DURATION_UNITS = new Set(["ans", "an", "mois", "semaines", "semaine", "jours", "jour"]);
 const NUMBER_WORDS = new Set([
   "un",
@@ -281,6 +297,16 @@ const NUMBER_WORDS = new Set([
   "huit",
   "dix",
   "quelques",
+]);
+const NOT_DONE = new Set([
+  "realise",
+  "realisee",
+  "fait",
+  "faite",
+  "effectue",
+  "effectuee",
+  "pratique",
+  "pratiquee",
 ]);
 const AGE_UNITS = new Set(["ans", "an", "a", "mois"]);
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
@@ -384,6 +410,16 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       (tok.text === "lieu" && tokens[i - 1]?.text === "au") ||
       (tok.text === "plutot" && tokens[i + 1]?.text === "que");
     if (!NEGATORS.has(tok.text) && !instead) continue;
+    // "ventriculographie non réalisée", "biopsie non faite": the act before is the one not done.
+    if (tok.text === "non" && NOT_DONE.has(tokens[i + 1]?.text ?? "")) {
+      const before = tokens[i - 1];
+      if (before && !STOP_WORDS.has(before.text)) {
+        negatedIdx.add(i - 1);
+        negatorOf.set(i - 1, i);
+        negated.add(stem(before.text));
+      }
+      continue;
+    }
     let taken = 0;
     // "non" qualifies one word ("non descendu palpable": the testis is palpable); "sans", "pas de" up to two.
     const scope = tok.text === "non" ? 1 : 2;
@@ -423,16 +459,31 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       indication.add(j);
     }
   }
-  // "opérée de la cataracte il y a deux ans": the clause before "il y a" + a duration is history.
-  for (let i = 0; i + 4 < tokens.length; i++) {
-    const [il, y, a, n, unit] = tokens.slice(i, i + 5).map((t) => t.text);
-    if (il !== "il" || y !== "y" || a !== "a" || !DURATION_UNITS.has(unit ?? "")) continue;
-    if (!/^[0-9]+$/.test(n ?? "") && !NUMBER_WORDS.has(n ?? "")) continue;
+  // History written after what it qualifies: "opérée de la cataracte il y a deux ans", "inlay-core déjà en
+  // place": the clause before is no act of today.
+  for (let i = 0; i < tokens.length; i++) {
+    const [a, b, c, d, e] = tokens.slice(i, i + 5).map((t) => t.text);
+    const ago =
+      a === "il" &&
+      b === "y" &&
+      c === "a" &&
+      (/^[0-9]+$/.test(d ?? "") || NUMBER_WORDS.has(d ?? "")) &&
+      DURATION_UNITS.has(e ?? "");
+    const already = a === "deja" && (ALREADY.has(b ?? "") || (b === "en" && c === "place"));
+    if (!ago && !already) continue;
     for (let j = i - 1; j >= 0; j--) {
       const gap = text.slice((tokens[j] as Token).end, (tokens[j + 1] as Token).start);
       if (/[,;:.()]/.test(gap)) break;
       indication.add(j);
     }
+  }
+  // "(fract. cheville 2024)": a parenthesis dated by a year is history.
+  for (const m of text.matchAll(/\(([^()]*\b(?:19|20)[0-9]{2}\b[^()]*)\)/g)) {
+    const from = (m.index ?? 0) + 1;
+    const to = from + (m[1] as string).length;
+    tokens.forEach((t, j) => {
+      if (t.start >= from && t.end <= to) indication.add(j);
+    });
   }
   let current = 0;
   const push = (word: string, start: number, end: number, weight: number, expanded: boolean) =>
@@ -473,7 +524,9 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
         });
     }
 
-  const excised = tokens.some((t) => REMOVAL.has(stem(t.text)) || t.text === "fuseau");
+  const excised = tokens.some(
+    (t) => REMOVAL.has(stem(t.text)) || t.text === "fuseau" || /ectomies?$/.test(t.text),
+  );
   // "pte 47 ans", "pt de 80 ans": before an age, a short abbreviation is the patient, not PTE or PT.
   const beforeAge = (i: number): boolean => {
     const k = tokens[i]?.text ?? "";
@@ -501,8 +554,9 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
         if (sk.includes(" ")) expansion = lexicon.stems.get(sk);
       }
       if (!expansion || (n === 1 && beforeAge(i))) continue;
-      // After an excision, "suture" closes it: no wound repair ("exérèse en fuseau, suture simple").
-      if (excised && n <= 2 && stem(tok.text) === SUTURE) expansion = [tok.text];
+      // After an excision, "suture", "plaies suturées" close it: no wound repair ("exérèse en fuseau, suture
+      // simple", "hémorroïdectomie …, plaies suturées").
+      if (excised && n <= 2 && CLOSURE.has(stem(tok.text))) expansion = [tok.text];
       const first = slice[0] as Token;
       const last = slice[n - 1] as Token;
       // A key that holds a negator inside ("testicule non descendu", "ventilation non invasive") is one name:
