@@ -87,6 +87,18 @@ describe("normalise", () => {
     expect(words("échographie du foie")).not.toContain("etage");
   });
 
+  it("reads history written after what it qualifies, and 'X non réalisé(e)'", () => {
+    const indication = (text: string, word: string) =>
+      normalise(text, lexicon).terms.find((t) => t.word === word)?.indication;
+    expect(indication("opérée de la cataracte il y a deux ans, laser", "cataracte")).toBe(true);
+    expect(indication("inlay-core déjà en place, pose de la couronne", "core")).toBe(true);
+    expect(indication("AMO plaque (fract. cheville 2024)", "cheville")).toBe(true);
+    expect(indication("pose de la couronne", "couronne")).toBeUndefined();
+    expect(normalise("coronarographie, ventriculographie non réalisée", lexicon).negated).toContain(
+      stem("ventriculographie"),
+    );
+  });
+
   it("detects the approach", () => {
     expect([...normalise("cholécystectomie sous coelio", lexicon).features.approaches]).toContain(
       "laparoscopy",
@@ -139,6 +151,14 @@ describe("quantities", () => {
     expect(
       quantityAgreement(labelRanges("cytoponction de plusieurs lesions"), textQuantities("2 nodules")),
     ).toBe(1);
+    // "d'une zone" counts one; "< 5 cm²" is under the bound; a constraint said twice counts once.
+    expect(
+      quantityAgreement(
+        labelRanges("excision d une zone cutanee de moins de 5 cm2"),
+        textQuantities("3 naevi < 5 cm²"),
+      ),
+    ).toBe(0);
+    expect(labelRanges("exerese de la pulpe d une incisive ou d une canine")).toHaveLength(1);
   });
 
   it("reads dimensions as one thing, and prefers the smallest size when none is written", () => {

@@ -1,8 +1,8 @@
 import { type Act, Referential } from "@ccam/ccam";
 
-/** A tiny hand-written referential for unit tests (labels in the official style, not real tariffs). */
-export function tinyReferential(sha = "a".repeat(64)): Referential {
-  const act = (code: string, label: string, extra: Partial<Act> = {}): Act => ({
+/** One hand-written act for unit tests (one activity-1 line at 100 €). */
+export function testAct(code: string, label: string, extra: Partial<Act> = {}): Act {
+  return {
     code,
     label,
     shortLabel: null,
@@ -29,7 +29,12 @@ export function tinyReferential(sha = "a".repeat(64)): Referential {
       },
     ],
     ...extra,
-  });
+  };
+}
+
+/** A tiny hand-written referential for unit tests (labels in the official style, not real tariffs). */
+export function tinyReferential(sha = "a".repeat(64)): Referential {
+  const act = testAct;
   const acts = [
     act("HHFA001", "Appendicectomie, par abord de la fosse iliaque", {
       shortLabel: "appendicectomie ab. fosse iliaq",
