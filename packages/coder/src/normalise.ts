@@ -274,17 +274,7 @@ const UNIT_WORDS = new Set([
 const UPPER_ABDOMEN = /\b(foie|hepatique|vb|vesicule|vbp|voies biliaires|pancreas|rate|reins?|aorte)\b/g;
 const UPPER_ABDOMEN_WORD = /^(foie|hepatique|vb|vesicule|vbp|pancreas|rate|reins?|aorte)$/;
 const PELVIC_ORGANS = /\b(vessie|uterus|ovaires?|prostate|pelvis|pelvien(ne)?|petit bassin|endometre)\b/;
-const ALREADY = new Set([
-  "pose",
-  "posee",
-  "posees",
-  "fait",
-  "faite",
-  "realise",
-  "realisee",
-  "place",
-  "placee",
-]);
+
 const DURATION_UNITS = new Set(["ans", "an", "mois", "semaines", "semaine", "jours", "jour"]);
 const NUMBER_WORDS = new Set([
   "un",
@@ -298,7 +288,8 @@ const NUMBER_WORDS = new Set([
   "dix",
   "quelques",
 ]);
-const NOT_DONE = new Set([
+/** Participles saying an act was done: "non réalisée" (not done), "déjà posé" (done before). */
+const DONE = new Set([
   "realise",
   "realisee",
   "fait",
@@ -307,6 +298,10 @@ const NOT_DONE = new Set([
   "effectuee",
   "pratique",
   "pratiquee",
+  "pose",
+  "posee",
+  "place",
+  "placee",
 ]);
 const AGE_UNITS = new Set(["ans", "an", "a", "mois"]);
 const NEGATORS = new Set(["sans", "pas", "aucun", "aucune", "absence", "non", "ni"]);
@@ -411,7 +406,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       (tok.text === "plutot" && tokens[i + 1]?.text === "que");
     if (!NEGATORS.has(tok.text) && !instead) continue;
     // "ventriculographie non réalisée", "biopsie non faite": the act before is the one not done.
-    if (tok.text === "non" && NOT_DONE.has(tokens[i + 1]?.text ?? "")) {
+    if (tok.text === "non" && DONE.has(tokens[i + 1]?.text ?? "")) {
       const before = tokens[i - 1];
       if (before && !STOP_WORDS.has(before.text)) {
         negatedIdx.add(i - 1);
@@ -469,7 +464,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       c === "a" &&
       (/^[0-9]+$/.test(d ?? "") || NUMBER_WORDS.has(d ?? "")) &&
       DURATION_UNITS.has(e ?? "");
-    const already = a === "deja" && (ALREADY.has(b ?? "") || (b === "en" && c === "place"));
+    const already = a === "deja" && (DONE.has(b ?? "") || (b === "en" && c === "place"));
     if (!ago && !already) continue;
     for (let j = i - 1; j >= 0; j--) {
       const gap = text.slice((tokens[j] as Token).end, (tokens[j + 1] as Token).start);
