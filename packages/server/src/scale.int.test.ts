@@ -391,11 +391,17 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)(
       });
       expect(created.status).toBe(201);
       const id = created.body.act.id as string;
+      const missesBefore = await metric(urlA, "miss");
       const hitsBefore = await metric(urlB, "hit");
+      // Not cached at creation (decision 0007): the first read, on A, computes the same ranking and caches it in
+      // Redis; B is served that cached answer.
+      const first = await call(urlA, "GET", `/suggestions/${id}`);
+      expect(await metric(urlA, "miss")).toBe(missesBefore + 1);
+      const codesOf = (result: { suggestions: { code: string }[] }) => result.suggestions.map((s) => s.code);
+      expect(codesOf(first.body)).toEqual(codesOf(created.body.suggestions));
       const before = await call(urlB, "GET", `/suggestions/${id}`);
-      // Computed at creation, served from the cache (Redis) afterwards.
       expect(await metric(urlB, "hit")).toBe(hitsBefore + 1);
-      expect(before.body).toEqual(created.body.suggestions);
+      expect(before.body).toEqual(first.body);
       const ranked = before.body.suggestions as { code: string; confidence: number }[];
       expect(ranked.length).toBeGreaterThan(2);
       const [top, , third] = ranked;

@@ -128,6 +128,12 @@ export const validationAttempts = pgTable(
 );
 
 /**
+ * The uniqueness of a position in an act's chain: what refuses a fork, and what a decision that lost a race on the
+ * chain fails on (see ActService.decide and docs/decisions/0007).
+ */
+export const AUDIT_POSITION_CONSTRAINT = "audit_entries_act_position_uq";
+
+/**
  * Append-only audit log, one hash chain per act (each entry holds the previous entry's hash). The application's
  * PostgreSQL role may only INSERT and SELECT it (see docs/runbook.md).
  */
@@ -149,8 +155,5 @@ export const auditEntries = pgTable(
     /** Outbox sequence number of the ledger leaf that anchors this entry. */
     leafSeq: integer("leaf_seq"),
   },
-  (t) => [
-    unique("audit_entries_act_position_uq").on(t.actId, t.position),
-    index("audit_entries_at_idx").on(t.at),
-  ],
+  (t) => [unique(AUDIT_POSITION_CONSTRAINT).on(t.actId, t.position), index("audit_entries_at_idx").on(t.at)],
 );

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { ReferentialCatalog, ValidationResult } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
 import type { ProofBundle, ProofDocument } from "@ccam/ledger";
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableName, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { MemoryCache, type SharedCache } from "../cache/index.js";
 import { HttpProblem } from "../problem.js";
 import {
@@ -60,6 +60,22 @@ type TrailEntry = AuditLink & { actorRoles: string[] };
 
 /** Name of the CTE that inserts the ledger leaves of a statement's audit entries. */
 const LEAVES_CTE = "leaves";
+/** Names of the decision statement's status update (returning the act's id) and code lines CTEs. */
+const DECISION_CTE = "decision";
+const LINES_CTE = "lines";
+
+/**
+ * How many times a decision is read and written again after losing a race on the act's chain. Each loss means
+ * another append to that very act committed in between, so five in a row only happen on an act read in a loop.
+ */
+const DECIDE_ATTEMPTS = 5;
+
+/** What one try of a decision produced. */
+interface Decided {
+  outcome: ValidationResult;
+  override: { suggested: string[]; signature: string; signer: string; clinical: Clinical } | undefined;
+  view: ActView;
+}
 
 export interface ActServiceDeps {
   db: Database;
@@ -99,7 +115,8 @@ export class ActService {
     const suggestions = await this.suggest(
       id,
       { text: input.text, date, specialty: input.specialty, patient: input.patient },
-      // The id was drawn just now: nothing can be cached under it yet.
+      // The id was drawn just now: nothing can be cached under it yet, and nothing is cached under it here (the
+      // act's suggestions endpoint computes and caches them on first read).
       { fresh: true },
     );
     const pseudonym = await this.pseudonymFor(input.patientId);
@@ -167,7 +184,7 @@ export class ActService {
             .getSQL(),
         ],
       ],
-      sql`select created_at, performed_at from act`,
+      { select: sql`select created_at, performed_at from act` },
     );
     if (!row) throw new Error("insert returned nothing");
     const act: ActRow = {
@@ -271,190 +288,32 @@ export class ActService {
     return this.decide(id, codes, ctx, justification);
   }
 
+  /**
+   * Records a decision by an optimistic append (decision 0007): one read statement (no transaction, no lock), the
+   * rule engine in memory, one write statement. A decision that lost a race on the act's chain (another decision,
+   * or an audited read that appended first) fails as a whole and writes nothing; it is then re-read and re-tried,
+   * so it answers 409 once the act is decided, or appends after the entry that beat it.
+   */
   private async decide(
     id: string,
     codes: CodeLineInput[],
     ctx: RequestContext,
     justification: string | undefined,
   ) {
-    const { db } = this.deps;
-    let rejected: ValidationResult | undefined;
-    const result = await db.transaction(async (tx) => {
-      // The row lock serialises concurrent decisions (and audit appends) on one act: the second sees the new
-      // status and gets a 409. The patient's wrapped key comes with it (not locked, as before).
-      const [locked] = await tx
-        .select({ act: t.acts, wrappedKey: t.patientKeys.wrappedKey })
-        .from(t.acts)
-        .leftJoin(t.patientKeys, eq(t.patientKeys.pseudonym, t.acts.pseudonym))
-        .where(eq(t.acts.id, id))
-        .for("update", { of: t.acts });
-      const row = locked?.act;
-      if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
-      if (row.status !== "pending") {
-        throw new HttpProblem(
-          409,
-          "Acte déjà traité",
-          `Act ${id} is already ${row.status}; a decision is final.`,
-        );
+    let result: Decided | undefined;
+    for (let attempt = 1; !result; attempt++) {
+      try {
+        result = await this.decideOnce(id, codes, ctx, justification);
+      } catch (error) {
+        if (!lostChainRace(error)) throw error;
+        if (attempt >= DECIDE_ATTEMPTS) {
+          throw new HttpProblem(
+            503,
+            "Acte très sollicité",
+            `Act ${id}'s audit trail moved on ${attempt} times while this decision was being recorded; nothing was recorded. Retry shortly.`,
+          );
+        }
       }
-      const dataKey = locked.wrappedKey
-        ? unwrapKey(locked.wrappedKey, this.deps.keys.master, row.pseudonym)
-        : null;
-      const clinical = dataKey && this.openWith(row, dataKey);
-      if (!dataKey || !clinical)
-        throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
-      const outcome = this.deps.validator.validate({
-        date: row.performedAt.slice(0, 10),
-        ...(row.referentialVersion ? { version: row.referentialVersion } : {}),
-        ...(row.setting ? { setting: row.setting as "secteur1" | "hors_secteur1" } : {}),
-        ...(clinical.patient ? { patient: clinical.patient } : {}),
-        acts: codes.map((c) => ({
-          code: c.code,
-          activity: c.activity,
-          phase: c.phase,
-          modifiers: c.modifiers ?? [],
-        })),
-      });
-      const blocking = outcome.issues.filter((i) => i.severity === "blocking").length;
-      const attempt = tx
-        .insert(t.validationAttempts)
-        .values({ actId: id, blocking, warnings: outcome.issues.length - blocking });
-      if (blocking > 0) {
-        await attempt;
-        rejected = outcome;
-        return undefined;
-      }
-      const decidedAt = new Date().toISOString();
-      const status = justification === undefined ? "validated" : "overridden";
-      const lines = outcome.lines.map((l, position) => ({
-        actId: id,
-        position,
-        code: l.code,
-        activity: l.activity,
-        phase: l.phase,
-        modifiers: l.modifiers,
-        associationCode: l.associationCode ?? null,
-        amount: l.amount,
-      }));
-      const decisionCodes: DecisionCodes = codes.map((c) => ({ ...c, modifiers: c.modifiers ?? [] }));
-      const referentialVersion = outcome.version;
-      // Everything the decision writes, in one statement after the lock and the chain's last entry.
-      const writes: [string, SQL][] = [
-        ["attempt", attempt.getSQL()],
-        ...(lines.length > 0
-          ? [
-              [
-                "lines",
-                tx
-                  .insert(t.actCodes)
-                  .values(lines)
-                  .returning({ position: t.actCodes.position, amount: t.actCodes.amount })
-                  .getSQL(),
-              ] as [string, SQL],
-            ]
-          : []),
-        [
-          "decision",
-          tx
-            .update(t.acts)
-            .set({ status, decidedAt, decidedBy: ctx.actor.id })
-            .where(eq(t.acts.id, id))
-            .getSQL(),
-        ],
-      ];
-      const previous = await this.lastLink(tx, id);
-      let entry: AuditEvent;
-      let override:
-        | { suggested: string[]; signature: string; signer: string; clinical: Clinical }
-        | undefined;
-      if (justification === undefined) {
-        entry = {
-          kind: "act.validated",
-          payload: {
-            referentialVersion,
-            codes: decisionCodes,
-            total: outcome.total,
-            warnings: outcome.issues.length,
-          },
-        };
-      } else {
-        const [first] = await tx.select().from(t.actSuggestions).where(eq(t.actSuggestions.actId, id));
-        const suggested = first?.codes.map((c) => c.code) ?? [];
-        const justificationHash = this.textHash(justification);
-        const [nonce] = await tx
-          .insert(t.signerNonces)
-          .values({ signer: this.deps.signer.address, next: 1 })
-          .onConflictDoUpdate({
-            target: t.signerNonces.signer,
-            set: { next: sql`${t.signerNonces.next} + 1` },
-          })
-          .returning({ next: t.signerNonces.next });
-        const signed = await this.deps.signer.sign({
-          actId: id,
-          codesHash: sha256Hex(canonicalJson(decisionCodes)),
-          justificationHash,
-          signedAt: Math.floor(Date.parse(decidedAt) / 1000),
-          nonce: (nonce?.next ?? 1) - 1,
-        });
-        const overrideId = randomUUID();
-        writes.push([
-          "override",
-          tx
-            .insert(t.overrides)
-            .values({
-              id: overrideId,
-              actId: id,
-              suggested,
-              codes: decisionCodes,
-              justification: encrypt(justification, dataKey, `override:${overrideId}`),
-              justificationHash,
-              reasonCategory: reasonCategory(justification),
-              ...signed,
-              createdBy: ctx.actor.id,
-            })
-            .getSQL(),
-        ]);
-        entry = {
-          kind: "act.overridden",
-          payload: {
-            referentialVersion,
-            suggested,
-            codes: decisionCodes,
-            justificationHash,
-            signature: signed.signature,
-            signer: signed.signer,
-          },
-        };
-        override = { suggested, signature: signed.signature, signer: signed.signer, clinical };
-      }
-      const stored = await this.writeWithTrail<{ position: number; amount: string | number | null }>(
-        tx,
-        [this.link(previous, id, ctx, entry)],
-        writes,
-        lines.length > 0 ? sql`select position, amount from lines` : undefined,
-      );
-      // The amounts as the database rounded them (numeric(12,2)), as a later read would show them.
-      const amounts = new Map(
-        stored.map((r) => [Number(r.position), r.amount === null ? null : Number(r.amount)]),
-      );
-      const decided: ActRow = { ...row, status, decidedAt, decidedBy: ctx.actor.id };
-      const view = await this.view(
-        decided,
-        lines.map((l) => ({ ...l, amount: amounts.get(l.position) ?? null })),
-        { ...ctx, readsClinicalText: false },
-      );
-      return { status, outcome, override, view };
-    });
-    if (!result) {
-      throw new HttpProblem(
-        422,
-        "Règles CCAM non respectées",
-        "The rule engine found blocking issues; nothing was recorded.",
-        undefined,
-        {
-          validation: rejected,
-        },
-      );
     }
     if (result.override) {
       const { clinical, suggested } = result.override;
@@ -474,6 +333,235 @@ export class ActService {
         ? { signature: { signature: result.override.signature, signer: result.override.signer } }
         : {}),
     };
+  }
+
+  /** One try of a decision: throws what `lostChainRace` recognises when another append got there first. */
+  private async decideOnce(
+    id: string,
+    codes: CodeLineInput[],
+    ctx: RequestContext,
+    justification: string | undefined,
+  ): Promise<Decided> {
+    const { db } = this.deps;
+    const overriding = justification !== undefined;
+    // One statement, one snapshot: the act, the patient's wrapped key, the chain's last entry and, for an override,
+    // the first suggestion. Nothing is locked: the write below finds out whether any of it moved meanwhile.
+    const last = db
+      .select({ position: t.auditEntries.position, entryHash: t.auditEntries.entryHash })
+      .from(t.auditEntries)
+      .where(eq(t.auditEntries.actId, t.acts.id))
+      .orderBy(desc(t.auditEntries.position))
+      .limit(1)
+      .as("last_entry");
+    const [read] = await db
+      .select({
+        act: t.acts,
+        wrappedKey: t.patientKeys.wrappedKey,
+        lastPosition: last.position,
+        lastHash: last.entryHash,
+        suggested: overriding
+          ? sql<
+              { code: string }[] | null
+            >`(select ${t.actSuggestions.codes} from ${t.actSuggestions} where ${t.actSuggestions.actId} = ${t.acts.id})`
+          : sql<null>`null`,
+      })
+      .from(t.acts)
+      .leftJoin(t.patientKeys, eq(t.patientKeys.pseudonym, t.acts.pseudonym))
+      .leftJoinLateral(last, sql`true`)
+      .where(eq(t.acts.id, id));
+    const row = read?.act;
+    if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
+    if (row.status !== "pending") {
+      throw new HttpProblem(
+        409,
+        "Acte déjà traité",
+        `Act ${id} is already ${row.status}; a decision is final.`,
+      );
+    }
+    const dataKey = read.wrappedKey ? unwrapKey(read.wrappedKey, this.deps.keys.master, row.pseudonym) : null;
+    const clinical = dataKey && this.openWith(row, dataKey);
+    if (!dataKey || !clinical)
+      throw new HttpProblem(410, "Données effacées", "The patient's data was erased.");
+    const outcome = this.deps.validator.validate({
+      date: row.performedAt.slice(0, 10),
+      ...(row.referentialVersion ? { version: row.referentialVersion } : {}),
+      ...(row.setting ? { setting: row.setting as "secteur1" | "hors_secteur1" } : {}),
+      ...(clinical.patient ? { patient: clinical.patient } : {}),
+      acts: codes.map((c) => ({
+        code: c.code,
+        activity: c.activity,
+        phase: c.phase,
+        modifiers: c.modifiers ?? [],
+      })),
+    });
+    const blocking = outcome.issues.filter((i) => i.severity === "blocking").length;
+    if (blocking > 0) {
+      // The rejected attempt is recorded on its own (one statement, for the rejection rate); the act is unchanged.
+      await db
+        .insert(t.validationAttempts)
+        .values({ actId: id, blocking, warnings: outcome.issues.length - blocking });
+      throw new HttpProblem(
+        422,
+        "Règles CCAM non respectées",
+        "The rule engine found blocking issues; nothing was recorded.",
+        undefined,
+        { validation: outcome },
+      );
+    }
+    const decidedAt = new Date().toISOString();
+    const status = overriding ? "overridden" : "validated";
+    const lines = outcome.lines.map((l, position) => ({
+      actId: id,
+      position,
+      code: l.code,
+      activity: l.activity,
+      phase: l.phase,
+      modifiers: l.modifiers,
+      associationCode: l.associationCode ?? null,
+      amount: l.amount,
+    }));
+    const decisionCodes: DecisionCodes = codes.map((c) => ({ ...c, modifiers: c.modifiers ?? [] }));
+    const referentialVersion = outcome.version;
+    // Every row the write statement adds for the act takes the act's id from the status update's RETURNING. So
+    // the guarded update runs first (it waits for, then re-checks, a row locked by a concurrent writer), and when
+    // it matched no row (the act is no longer pending) each insert gets a NULL act id: the statement fails on that
+    // NOT NULL column and writes nothing. When it matched, no other decision of the act can exist, and the only
+    // possible clash left is the chain position taken by an audited read since our read.
+    const decided = sql`(select ${sql.identifier("id")} from ${sql.identifier(DECISION_CTE)})`;
+    const writes: [string, SQL][] = [
+      [
+        DECISION_CTE,
+        db
+          .update(t.acts)
+          .set({ status, decidedAt, decidedBy: ctx.actor.id })
+          .where(and(eq(t.acts.id, id), eq(t.acts.status, "pending")))
+          .returning({ id: t.acts.id })
+          .getSQL(),
+      ],
+      [
+        "attempt",
+        db
+          .insert(t.validationAttempts)
+          .values({ actId: decided, blocking: 0, warnings: outcome.issues.length })
+          .getSQL(),
+      ],
+      ...(lines.length > 0
+        ? [
+            [
+              LINES_CTE,
+              db
+                .insert(t.actCodes)
+                .values(lines.map((l) => ({ ...l, actId: decided })))
+                .returning({ position: t.actCodes.position, amount: t.actCodes.amount })
+                .getSQL(),
+            ] as [string, SQL],
+          ]
+        : []),
+    ];
+    // One row per code line (or one row), only if the update matched: checked below.
+    const select =
+      lines.length > 0
+        ? sql`select ${sql.identifier(LINES_CTE)}.position, ${sql.identifier(LINES_CTE)}.amount from ${sql.identifier(DECISION_CTE)} left join ${sql.identifier(LINES_CTE)} on true`
+        : sql`select null as position, null as amount from ${sql.identifier(DECISION_CTE)}`;
+    const previous =
+      read.lastPosition === null || read.lastHash === null
+        ? undefined
+        : { position: read.lastPosition, entryHash: read.lastHash };
+    const write = (tx: Database, entry: AuditEvent, more: [string, SQL][] = []) =>
+      this.writeWithTrail<{ position: number | null; amount: string | number | null }>(
+        tx,
+        [this.link(previous, id, ctx, entry)],
+        [...writes, ...more],
+        { select, actId: decided },
+      );
+    let stored: { position: number | null; amount: string | number | null }[];
+    let override: Decided["override"];
+    if (!overriding) {
+      // A single statement is atomic: no BEGIN/COMMIT.
+      stored = await write(db, {
+        kind: "act.validated",
+        payload: {
+          referentialVersion,
+          codes: decisionCodes,
+          total: outcome.total,
+          warnings: outcome.issues.length,
+        },
+      });
+    } else {
+      const suggested = read.suggested?.map((c) => c.code) ?? [];
+      const justificationHash = this.textHash(justification);
+      // The signer's nonce is taken in the same transaction as the write: an override that loses its race rolls its
+      // nonce back, so the signer's nonces stay gapless (the contract accepts them strictly in order).
+      stored = await db.transaction(async (tx) => {
+        const [nonce] = await tx
+          .insert(t.signerNonces)
+          .values({ signer: this.deps.signer.address, next: 1 })
+          .onConflictDoUpdate({
+            target: t.signerNonces.signer,
+            set: { next: sql`${t.signerNonces.next} + 1` },
+          })
+          .returning({ next: t.signerNonces.next });
+        const signed = await this.deps.signer.sign({
+          actId: id,
+          codesHash: sha256Hex(canonicalJson(decisionCodes)),
+          justificationHash,
+          signedAt: Math.floor(Date.parse(decidedAt) / 1000),
+          nonce: (nonce?.next ?? 1) - 1,
+        });
+        const overrideId = randomUUID();
+        override = { suggested, signature: signed.signature, signer: signed.signer, clinical };
+        return write(
+          tx,
+          {
+            kind: "act.overridden",
+            payload: {
+              referentialVersion,
+              suggested,
+              codes: decisionCodes,
+              justificationHash,
+              signature: signed.signature,
+              signer: signed.signer,
+            },
+          },
+          [
+            [
+              "override",
+              tx
+                .insert(t.overrides)
+                .values({
+                  id: overrideId,
+                  actId: decided,
+                  suggested,
+                  codes: decisionCodes,
+                  justification: encrypt(justification, dataKey, `override:${overrideId}`),
+                  justificationHash,
+                  reasonCategory: reasonCategory(justification),
+                  ...signed,
+                  createdBy: ctx.actor.id,
+                })
+                .getSQL(),
+            ],
+          ],
+        );
+      });
+    }
+    // The update's RETURNING: no row means it matched nothing (already decided). The NOT NULL guard above makes
+    // such a statement fail before it commits anything; this check keeps the answer right regardless.
+    if (stored.length === 0) {
+      throw new HttpProblem(409, "Acte déjà traité", `Act ${id} is no longer pending; a decision is final.`);
+    }
+    // The amounts as the database rounded them (numeric(12,2)), as a later read would show them.
+    const amounts = new Map(
+      stored
+        .filter((r) => r.position !== null)
+        .map((r) => [Number(r.position), r.amount === null ? null : Number(r.amount)]),
+    );
+    const view = await this.view(
+      { ...row, status, decidedAt, decidedBy: ctx.actor.id },
+      lines.map((l) => ({ ...l, amount: amounts.get(l.position) ?? null })),
+      { ...ctx, readsClinicalText: false },
+    );
+    return { outcome, override, view };
   }
 
   /** The act's audit trail with, for each anchored entry, its batch root, transaction and inclusion proof. */
@@ -653,24 +741,25 @@ export class ActService {
   /**
    * Suggestions for an act, through the shared cache. The key holds the referential version and the learning
    * generation read *before* computing: a correction learned meanwhile (here or on another instance) moves the
-   * generation on, so a result computed from older priors is never served under the newer one.
+   * generation on, so a result computed from older priors is never served under the newer one. `fresh`: an act
+   * created just now, which nothing can have cached or asked for yet: computed only, neither the generation is
+   * read nor the cache written (a first read of the act's suggestions computes and caches them).
    */
   private async suggest(
     actId: string,
     input: Omit<Parameters<SuggestionEngine["suggest"]>[0], "site">,
     options: { fresh?: boolean } = {},
   ): Promise<SuggestionResult> {
+    if (options.fresh) return this.deps.suggester.suggest({ ...input, site: this.deps.site });
     const referential = this.deps.referentials().atDate(input.date);
     const generation = await this.deps.suggester.generation();
     const key = `${SUGGESTION_CACHE}:${actId}|${referential?.version.version ?? "-"}|${generation}`;
-    if (!options.fresh) {
-      const cached = await this.cache.get(key);
-      if (cached !== undefined) {
-        this.deps.cacheMetrics?.cacheHit(SUGGESTION_CACHE);
-        return JSON.parse(cached) as SuggestionResult;
-      }
-      this.deps.cacheMetrics?.cacheMiss(SUGGESTION_CACHE);
+    const cached = await this.cache.get(key);
+    if (cached !== undefined) {
+      this.deps.cacheMetrics?.cacheHit(SUGGESTION_CACHE);
+      return JSON.parse(cached) as SuggestionResult;
     }
+    this.deps.cacheMetrics?.cacheMiss(SUGGESTION_CACHE);
     const result = await this.deps.suggester.suggest({ ...input, site: this.deps.site });
     await this.cache.set(key, JSON.stringify(result), SUGGESTION_TTL_SECONDS);
     return result;
@@ -748,8 +837,10 @@ export class ActService {
 
   /** Appends an event to the act's hash chain and queues it for anchoring, inside the caller's transaction. */
   private async audit(tx: Database, actId: string, ctx: RequestContext, event: AuditEvent): Promise<void> {
-    // Appends to one act's chain are serialised on the act's row: two readers of the same act on PostgreSQL
-    // would otherwise both extend the same last entry and the second would fail on (act_id, position).
+    // Audited reads serialise their appends on the act's row: two readers of the same act on PostgreSQL would
+    // otherwise both extend the same last entry and the second would fail on (act_id, position). Decisions take
+    // no lock before writing (decision 0007): one that read the chain before this append fails on that position
+    // and is retried; one already writing holds the row (its status update), so this waits for it.
     await tx.select({ id: t.acts.id }).from(t.acts).where(eq(t.acts.id, actId)).for("update");
     const previous = await this.lastLink(tx, actId);
     await this.writeWithTrail(tx, [this.link(previous, actId, ctx, event)], []);
@@ -793,18 +884,21 @@ export class ActService {
   /**
    * One statement (one round trip): the audit entries, their ledger leaves (the outbox rows, each entry holding
    * its leaf's sequence number) and the caller's other writes, as data-modifying CTEs named as given. Returns the
-   * rows of `select` (it may read those CTEs' RETURNING); the statement commits or fails as a whole.
+   * rows of `select` (it may read those CTEs' RETURNING); the statement commits or fails as a whole. `actId`, when
+   * given, is the SQL the audit rows take their act id from (instead of the entry's own, which the hashes cover).
    */
   private async writeWithTrail<R>(
     db: Database,
     entries: TrailEntry[],
     writes: [string, SQL][],
-    select: SQL = sql`select 1`,
+    options: { select?: SQL; actId?: SQL } = {},
   ): Promise<R[]> {
+    const { select = sql`select 1`, actId } = options;
     const staged = this.deps.anchors.stage(entries.map(auditLeaf));
     const trail = db.insert(t.auditEntries).values(
       entries.map((entry, i) => ({
         ...entry,
+        ...(actId ? { actId } : {}),
         payload: entry.payload as object,
         leafSeq: staged.seqOf(LEAVES_CTE, i),
       })),
@@ -883,6 +977,36 @@ export class ActService {
         : {}),
     };
   }
+}
+
+/** Tables whose rows a decision's write statement adds with the act id of its guarded status update. */
+const DECISION_TABLES: ReadonlySet<string> = new Set(
+  [t.auditEntries, t.actCodes, t.validationAttempts, t.overrides].map((table) => getTableName(table)),
+);
+
+/**
+ * Whether a decision's write failed because another append to the act committed since its read, so that reading
+ * again and retrying is right: either a unique violation on the chain's `(act_id, position)` (an audited read, or
+ * another decision, took the position), or the NOT NULL violation on `act_id` that the write statement raises when
+ * its guarded status update matched no row (another decision committed first). Any other error, including other
+ * unique violations, is not. Looks through wrappers (Drizzle's DrizzleQueryError keeps the driver's error as
+ * `cause`); node-postgres and PGlite both expose the fields of PostgreSQL's error message.
+ */
+export function lostChainRace(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    const { code, constraint, table, column } = current as {
+      code?: unknown;
+      constraint?: unknown;
+      table?: unknown;
+      column?: unknown;
+    };
+    if (code === "23505" && constraint === t.AUDIT_POSITION_CONSTRAINT) return true;
+    if (code === "23502" && column === "act_id" && typeof table === "string" && DECISION_TABLES.has(table))
+      return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** The ledger leaf of an audit entry: identifiers and hashes only, never clinical data. */

@@ -1,10 +1,11 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import type { Runtime } from "../bootstrap.js";
 import { type SignedIn, signIn } from "../test-support/auth.js";
 import { openTestRuntime } from "../test-support/runtime.js";
+import { ActService, type ActServiceDeps, type RequestContext } from "./service.js";
 
 const PATIENT = "IPP-2026-000417";
 const TEXT =
@@ -66,6 +67,10 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       act: { id: string; pseudonym: string; status: string };
       suggestions: { suggestions: { code: string }[] };
     };
+  }
+
+  async function rowsOf<R = Record<string, unknown>>(query: SQL): Promise<R[]> {
+    return ((await runtime.database.db.execute(query)) as unknown as { rows: R[] }).rows;
   }
 
   async function waitAnchored(actId: string) {
@@ -190,6 +195,42 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       call(dim, "POST", `/validation/${act.id}`, body),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.statusCode === 409)?.json().title).toBe("Acte déjà traité");
+    // Exactly one decision in the chain, and nothing of the loser's in the database.
+    const trail = (await call(auditeur, "GET", `/audit/${act.id}`)).json();
+    expect(trail.entries.map((e: { kind: string }) => e.kind)).toEqual([
+      "act.created",
+      "act.suggested",
+      "act.validated",
+    ]);
+    const verification = (await call(auditeur, "GET", `/audit/${act.id}/verify`)).json();
+    expect(verification.chain).toEqual({ ok: true, length: 3 });
+    expect(verification.differences).toEqual([]);
+    expect(await rowsOf(sql`select count(*)::int as n from act_codes where act_id = ${act.id}`)).toEqual([
+      { n: 1 },
+    ]);
+    expect(
+      await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
+    ).toEqual([{ n: 1 }]);
+  });
+
+  it("lets a validation race audited readings of the act: all succeed, one gapless chain that verifies", async () => {
+    const { act } = await createAct("IPP-2026-000556");
+    const results = await Promise.all([
+      call(codeur, "GET", `/actes/${act.id}`),
+      call(dim, "POST", `/validation/${act.id}`, { codes: [{ code: "NEKA020", activity: 1, phase: 0 }] }),
+      call(codeur, "GET", `/actes/${act.id}`),
+      call(codeur, "GET", `/actes/${act.id}`),
+    ]);
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    const trail = (await call(auditeur, "GET", `/audit/${act.id}`)).json();
+    const kinds: string[] = trail.entries.map((e: { kind: string }) => e.kind);
+    expect(trail.entries.map((e: { position: number }) => e.position)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(kinds.filter((k) => k === "act.viewed")).toHaveLength(3);
+    expect(kinds.filter((k) => k === "act.validated")).toHaveLength(1);
+    const verification = (await call(auditeur, "GET", `/audit/${act.id}/verify`)).json();
+    expect(verification.chain).toEqual({ ok: true, length: 6 });
+    expect(verification.differences).toEqual([]);
   });
 
   it("overrides only with a real justification; the override is signed and verifiable with the contract's domain", async () => {
@@ -365,5 +406,166 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
   it("answers 404 for an unknown act and 401 without a token", async () => {
     expect((await call(codeur, "GET", "/actes/00000000-0000-4000-8000-000000000000")).statusCode).toBe(404);
     expect((await call(undefined, "GET", "/actes")).statusCode).toBe(401);
+  });
+
+  // Last: these decisions (an override among them) would change the counts the metrics test above expects.
+  describe("optimistic decisions: the chain moves between a decision's read and its write", () => {
+    const contextOf = (who: SignedIn): RequestContext => ({
+      actor: { id: who.user.id, roles: [...who.user.roles] },
+      requestId: null,
+      seesAllActs: true,
+      readsClinicalText: true,
+    });
+    /**
+     * The runtime's act service over a database that runs `race` just before the decision's write: the single
+     * write statement (a validation) or the transaction of nonce and write (an override). What `race` commits is
+     * invisible to the decision's read, as if another request had got there in between.
+     */
+    function racing(race: (write: number) => Promise<void>): ActService {
+      const service = runtime.workflow?.acts as ActService;
+      const deps = (service as unknown as { deps: ActServiceDeps }).deps;
+      let writes = 0;
+      const db = new Proxy(deps.db, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if ((property !== "execute" && property !== "transaction") || typeof value !== "function")
+            return value;
+          return async (...args: unknown[]) => {
+            await race(++writes);
+            return value.apply(target, args);
+          };
+        },
+      });
+      return new ActService({ ...deps, db });
+    }
+    const kindsOf = async (id: string): Promise<string[]> =>
+      (await call(auditeur, "GET", `/audit/${id}`)).json().entries.map((e: { kind: string }) => e.kind);
+    const verified = async (id: string) => {
+      const verification = (await call(auditeur, "GET", `/audit/${id}/verify`)).json();
+      expect(verification.chain.ok).toBe(true);
+      expect(verification.differences).toEqual([]);
+      return verification;
+    };
+
+    it("validation: an audited read appended meanwhile → the write fails on the position, is retried, and appends after it", async () => {
+      const { act } = await createAct("IPP-RACE-1");
+      const service = racing(async (write) => {
+        if (write === 1) await runtime.workflow?.acts.get(act.id, contextOf(codeur));
+      });
+      const decided = await service.validate(
+        act.id,
+        [{ code: "NEKA020", activity: 1, phase: 0, modifiers: [] }],
+        contextOf(dim),
+      );
+      expect(decided.act.status).toBe("validated");
+      expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested", "act.viewed", "act.validated"]);
+      await verified(act.id);
+      // The failed first write left nothing behind: one attempt, one code line.
+      expect(
+        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
+      ).toEqual([{ n: 1 }]);
+      expect(await rowsOf(sql`select count(*)::int as n from act_codes where act_id = ${act.id}`)).toEqual([
+        { n: 1 },
+      ]);
+    });
+
+    it("validation: another decision committed meanwhile → 409, and the loser wrote nothing", async () => {
+      const { act } = await createAct("IPP-RACE-2");
+      const service = racing(async (write) => {
+        if (write === 1)
+          await runtime.workflow?.acts.validate(
+            act.id,
+            [{ code: "NEKA020", activity: 1, phase: 0, modifiers: [] }],
+            contextOf(codeur),
+          );
+      });
+      await expect(
+        service.validate(
+          act.id,
+          [
+            { code: "NEKA020", activity: 1, phase: 0, modifiers: [] },
+            { code: "NEKA020", activity: 4, phase: 0, modifiers: [] },
+          ],
+          contextOf(dim),
+        ),
+      ).rejects.toMatchObject({ status: 409, title: "Acte déjà traité" });
+      expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested", "act.validated"]);
+      await verified(act.id);
+      // The winner's single line (activity 1), not the loser's two; the winner's attempt only.
+      expect(
+        await rowsOf(
+          sql`select activity, decided_by from act_codes, actes where act_id = ${act.id} and actes.id = act_id`,
+        ),
+      ).toEqual([{ activity: 1, decided_by: codeur.user.id }]);
+      expect(
+        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
+      ).toEqual([{ n: 1 }]);
+    });
+
+    it("validation: the write adds rows only if its guarded status update matched (status changed without an append → 409, nothing added)", async () => {
+      const { act } = await createAct("IPP-RACE-5");
+      // Not something the service does: a status changed behind the chain's back, so no position clash warns.
+      const service = racing(async (write) => {
+        if (write === 1)
+          await runtime.database.db.execute(sql`update actes set status = 'validated' where id = ${act.id}`);
+      });
+      await expect(
+        service.validate(act.id, [{ code: "NEKA020", activity: 1, phase: 0, modifiers: [] }], contextOf(dim)),
+      ).rejects.toMatchObject({ status: 409, title: "Acte déjà traité" });
+      expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested"]);
+      expect(await rowsOf(sql`select count(*)::int as n from act_codes where act_id = ${act.id}`)).toEqual([
+        { n: 0 },
+      ]);
+      expect(
+        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
+      ).toEqual([{ n: 0 }]);
+    });
+
+    it("override: a lost race rolls its signer nonce back (nonces stay gapless) and the retry signs again", async () => {
+      const { act, suggestions } = await createAct("IPP-RACE-3", "PTH gauche non cimentée");
+      const nonceBefore = await rowsOf<{ next: number }>(sql`select next from signer_nonces`);
+      const service = racing(async (write) => {
+        if (write === 1) await runtime.workflow?.acts.get(act.id, contextOf(codeur));
+      });
+      const decided = await service.override(
+        act.id,
+        [{ code: "NEKA012", activity: 1, phase: 0, modifiers: [] }],
+        "Prothèse non cimentée selon le compte rendu opératoire",
+        contextOf(dim),
+      );
+      expect(decided.act.status).toBe("overridden");
+      expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested", "act.viewed", "act.overridden"]);
+      await verified(act.id);
+      // The first suggestion, read with the act, is what the override records as overridden.
+      const trail = (await call(auditeur, "GET", `/audit/${act.id}`)).json();
+      expect(trail.entries.at(-1).payload.suggested).toEqual(suggestions.suggestions.map((x) => x.code));
+      const [after] = await rowsOf<{ next: number }>(sql`select next from signer_nonces`);
+      const expectedNonce = nonceBefore[0]?.next ?? 0;
+      expect(after?.next).toBe(expectedNonce + 1);
+      expect(await rowsOf(sql`select nonce from overrides where act_id = ${act.id}`)).toEqual([
+        { nonce: String(expectedNonce) },
+      ]);
+    });
+
+    it("gives up after 5 lost races with 503, nothing recorded; the chain still verifies", async () => {
+      const { act } = await createAct("IPP-RACE-4");
+      let races = 0;
+      const service = racing(async () => {
+        races++;
+        await runtime.workflow?.acts.get(act.id, contextOf(codeur));
+      });
+      const codes = [{ code: "NEKA020", activity: 1, phase: 0, modifiers: [] }];
+      await expect(service.validate(act.id, codes, contextOf(dim))).rejects.toMatchObject({ status: 503 });
+      expect(races).toBe(5);
+      expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested", ...Array(5).fill("act.viewed")]);
+      await verified(act.id);
+      expect(
+        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
+      ).toEqual([{ n: 0 }]);
+      // Left alone, the act is decided at once.
+      expect((await runtime.workflow?.acts.validate(act.id, codes, contextOf(dim)))?.act.status).toBe(
+        "validated",
+      );
+    });
   });
 });

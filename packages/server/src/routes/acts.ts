@@ -123,6 +123,8 @@ export const actRoutes: FastifyPluginAsyncZod<{
           409: ProblemSchema,
           410: ProblemSchema,
           422: ProblemSchema,
+          // The act's trail kept moving under the decision (decision 0007), or the database is unreachable.
+          503: ProblemSchema,
         },
       },
     },
@@ -145,6 +147,8 @@ export const actRoutes: FastifyPluginAsyncZod<{
           409: ProblemSchema,
           410: ProblemSchema,
           422: ProblemSchema,
+          // The act's trail kept moving under the decision (decision 0007), or the database is unreachable.
+          503: ProblemSchema,
         },
       },
     },
