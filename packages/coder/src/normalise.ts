@@ -165,6 +165,20 @@ export function buildLexicon(entries: Iterable<[string, string]>): Lexicon {
   return { terms, maxWords: maxWords + 1, stems };
 }
 
+const LESIONS = new Set(
+  [
+    "kyste",
+    "tumeur",
+    "nodule",
+    "lipome",
+    "polype",
+    "adenome",
+    "adenofibrome",
+    "fibroadenome",
+    "lesion",
+    "myome",
+  ].map(stem),
+);
 const REMOVAL = new Set(
   ["exerese", "ablation", "resection", "retir", "enlev", "enlever", "excision"].map(stem),
 );
@@ -455,7 +469,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     }
   }
   // History written after what it qualifies: "opérée de la cataracte il y a deux ans", "inlay-core déjà en
-  // place": the clause before is no act of today.
+  // place", "… posé à la séance précédente": the clause before is no act of today.
   for (let i = 0; i < tokens.length; i++) {
     const [a, b, c, d, e] = tokens.slice(i, i + 5).map((t) => t.text);
     const ago =
@@ -465,7 +479,9 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       (/^[0-9]+$/.test(d ?? "") || NUMBER_WORDS.has(d ?? "")) &&
       DURATION_UNITS.has(e ?? "");
     const already = a === "deja" && (DONE.has(b ?? "") || (b === "en" && c === "place"));
-    if (!ago && !already) continue;
+    // "(inlay-core posé à la séance précédente)"
+    const earlier = a === "seance" && (b === "precedente" || b === "anterieure");
+    if (!ago && !already && !earlier) continue;
     for (let j = i - 1; j >= 0; j--) {
       const gap = text.slice((tokens[j] as Token).end, (tokens[j + 1] as Token).start);
       if (/[,;:.()]/.test(gap)) break;
@@ -684,14 +700,20 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
 
   // "on m'a enlevé un kyste à l'ovaire" → kystectomie, ovariectomie.
   // A removal named in the indication ("surveillance d'une résection de tumeur vésicale") names no removal done.
+  // A lesion removed from an organ ("exérèse d'un adénofibrome du sein") leaves the organ: only the lesion's
+  // -ectomy applies.
   if (lexicon.ectomies && terms.some((t) => REMOVAL.has(t.term) && !t.indication)) {
+    const lesion = terms.some((t) => LESIONS.has(t.term));
     for (const t of [...terms]) {
       const word = lexicon.ectomies.get(t.term);
-      if (word && !t.indication)
+      if (word && !t.indication && (!lesion || LESIONS.has(t.term)))
         terms.push({ term: stem(word), word, start: t.start, end: t.end, weight: 0.8, expanded: true });
     }
   }
 
+  // A word the act asserts elsewhere is not negated by an expansion that also holds it ("ETO …, pas d'ETT":
+  // the échographie-doppler du cœur is done, only its transthoracic way is not).
+  for (const t of terms) if (!t.indication) negated.delete(t.term);
   const words = new Set(terms.map((t) => t.word));
   const folded = tokens.map((t) => t.text).join(" ");
   // Setting cues the labels write as "en urgence" / "en dehors de l'urgence" and "dans un bloc médicotechnique"
