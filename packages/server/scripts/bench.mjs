@@ -103,8 +103,14 @@ async function freePort() {
   });
 }
 
+// The server runs as `npm start` and the Dockerfile start it: old generation capped at 256 MiB (decision 0008).
+const SERVER_FLAGS = ["--max-old-space-size=256"];
+
 function spawnServer(env) {
-  const flags = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
+  const flags = [
+    ...SERVER_FLAGS,
+    ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
+  ];
   const child = spawn(process.execPath, [...flags, MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
