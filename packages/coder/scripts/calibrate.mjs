@@ -40,7 +40,11 @@ for (let k = 0; k < 5; k++) {
 const fitted = fitPlatt(samples);
 const accuracy = samples.filter((s) => s.correct).length / samples.length;
 console.log(`${samples.length} cases, top-1 ${accuracy.toFixed(3)}`);
-console.log(`fitted: a=${fitted.a.toFixed(2)} b=${fitted.b.toFixed(2)}; 5-fold held-out ECE ${expectedCalibrationError(reliabilityTable(held))}`);
+console.log(
+  `fitted: a=${fitted.a.toFixed(2)} b=${fitted.b.toFixed(2)}; 5-fold held-out ECE ${expectedCalibrationError(reliabilityTable(held))}`,
+);
 const current = reliabilityTable(points(DEFAULT_CALIBRATION, samples));
-console.log(`current (a=${DEFAULT_CALIBRATION.a}, b=${DEFAULT_CALIBRATION.b}): ECE ${expectedCalibrationError(current)}`);
+console.log(
+  `current (a=${DEFAULT_CALIBRATION.a}, b=${DEFAULT_CALIBRATION.b}): ECE ${expectedCalibrationError(current)}`,
+);
 console.table(reliabilityTable(held));
