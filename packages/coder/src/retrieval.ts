@@ -26,7 +26,7 @@ const OPTIONS: Options<ActDocument> = {
 };
 
 /** How a query term reaches the index: BM25 per field, prefix match from 5 letters, light fuzzy from 8. */
-const SEARCH: SearchOptions = {
+export const SEARCH: SearchOptions = {
   prefix: (term) => term.length >= 5,
   fuzzy: (term) => (term.length >= 8 ? 0.15 : false),
   boost: { label: 3, shortLabel: 1, synonyms: 1.5, chapters: 0.4 },
