@@ -8,6 +8,7 @@ const benches = [
   ["referential", "packages/ccam/scripts/bench.mjs"],
   ["rules", "packages/ccam/scripts/bench-rules.mjs"],
   ["coder", "packages/coder/scripts/bench.mjs"],
+  ["learning", "packages/coder/scripts/bench-learning.mjs"],
   ["ledger", "packages/ledger/scripts/bench.mjs"],
   ["server", "packages/server/scripts/bench.mjs"],
 ].filter(([, script]) => existsSync(script));
