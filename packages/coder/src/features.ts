@@ -348,6 +348,9 @@ export function featureScore(
   topographies: ReadonlySet<string> = new Set(),
 ): FeatureScore {
   const { query: q, seen, long } = view;
+  /** Said by the act's words (not only the indication's), as written or by a prefix of 5+ letters. */
+  const acted = (w: string): boolean =>
+    view.acted.has(w) || (w.length >= 5 && long.some((s) => view.acted.has(s) && w.startsWith(s)));
   const parts: Record<string, number> = {};
   const f = q.features;
   // Lexical coverage, both ways.
@@ -368,9 +371,7 @@ export function featureScore(
     ...p.without.filter((ph) => ph.some((w) => q.negated.has(w))).flat(),
     ...p.nonTerms.filter((w) => q.negated.has(w)),
   ]);
-  const labelMatched = labelWords.filter(
-    (t) => view.acted.has(t) || agreed.has(t) || long.some((s) => view.acted.has(s) && t.startsWith(s)),
-  ).length;
+  const labelMatched = labelWords.filter((t) => acted(t) || agreed.has(t)).length;
   parts.labelCoverage =
     labelWords.length > 0 ? (weights.labelCoverage * labelMatched) / labelWords.length : 0;
 
@@ -440,8 +441,6 @@ export function featureScore(
   // "avec mesure des volumes … par pléthysmographie"), or its only word; common words scattered over the text
   // do not say it ("veine céphalique gauche" is no "sonde dans une veine cardiaque gauche"). Only the act's
   // words count, not the indication's ("pour rupture de la coiffe" says no "avec réinsertion … de la coiffe").
-  const acted = (w: string): boolean =>
-    view.acted.has(w) || (w.length >= 5 && view.long.some((s) => view.acted.has(s) && w.startsWith(s)));
   for (const alternatives of p.withClauses) {
     const said =
       alternatives.length === 0 ||

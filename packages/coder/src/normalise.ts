@@ -285,8 +285,9 @@ const UNIT_WORDS = new Set([
   "h",
   "min",
 ]);
-const UPPER_ABDOMEN = /\b(foie|hepatique|vb|vesicule|vbp|voies biliaires|pancreas|rate|reins?|aorte)\b/g;
-const UPPER_ABDOMEN_WORD = /^(foie|hepatique|vb|vesicule|vbp|pancreas|rate|reins?|aorte)$/;
+const UPPER_ORGANS = "foie|hepatique|vb|vesicule|vbp|voies biliaires|pancreas|rate|reins?|aorte";
+const UPPER_ABDOMEN = new RegExp(`\\b(${UPPER_ORGANS})\\b`, "g");
+const UPPER_ABDOMEN_WORD = new RegExp(`^(?:${UPPER_ORGANS})$`);
 const PELVIC_ORGANS = /\b(vessie|uterus|ovaires?|prostate|pelvis|pelvien(ne)?|petit bassin|endometre)\b/;
 
 const DURATION_UNITS = new Set(["ans", "an", "mois", "semaines", "semaine", "jours", "jour"]);
