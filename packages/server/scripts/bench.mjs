@@ -37,6 +37,8 @@ const DURATION = Number(option("--duration", "10"));
 const ENGINES = option("--engines", "pglite,pg").split(",");
 // --profile DIR: the server processes write V8 CPU profiles there (node --cpu-prof), for finding bottlenecks.
 const PROFILE_DIR = option("--profile", undefined);
+// --e2e-only: one instance's end-to-end run alone: no cold starts, latency runs or second instance (for profiles).
+const E2E_ONLY = args.includes("--e2e-only");
 const COLD_STARTS = 3;
 const ANCHOR_TIMEOUT_MS = 180_000;
 const PG_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -458,11 +460,11 @@ async function benchEngine(engine) {
     await preview(url, await signIn(url));
     await stopServer(server);
     const cold = [];
-    for (let i = 0; i < COLD_STARTS; i++) {
+    for (let i = 0; i < (E2E_ONLY ? 1 : COLD_STARTS); i++) {
       started = performance.now();
       server = spawnServer(env);
       cold.push(await waitReady(url, server, started));
-      if (i < COLD_STARTS - 1) await stopServer(server);
+      if (i < (E2E_ONLY ? 1 : COLD_STARTS) - 1) await stopServer(server);
     }
     out.coldStartMs = round(cold.sort((a, b) => a - b)[Math.floor(cold.length / 2)], 0);
     out.coldStartsMs = cold.map((c) => round(c, 0));
@@ -472,12 +474,14 @@ async function benchEngine(engine) {
     await preview(url, token);
     out.firstSuggestionMs = round(performance.now() - started, 0);
     out.rssAfterStartMb = round(rssMb(server.child.pid), 0);
-    await suggestionLatency(url, token, 1); // warm-up pass (JIT, caches), not reported
-    out.suggest = [await suggestionLatency(url, token, 1), await suggestionLatency(url, token, 8)];
+    if (!E2E_ONLY) {
+      await suggestionLatency(url, token, 1); // warm-up pass (JIT, caches), not reported
+      out.suggest = [await suggestionLatency(url, token, 1), await suggestionLatency(url, token, 8)];
+    }
     const chain = chainOf(dataDir);
     out.e2e = await endToEnd([url], token, chain, [server.child.pid]);
     out.peakRssMb = round(peakRssMb(server.child.pid), 0);
-    if (engine === "pg") {
+    if (engine === "pg" && !E2E_ONLY) {
       // Scale-out on the same machine: a second instance (anchoring off, rpc to the first one's chain) takes
       // half of the load; the first keeps anchoring.
       const portB = await freePort();
@@ -527,7 +531,7 @@ for (const engine of ENGINES) {
     `cold start to /readyz 200 (median of ${COLD_STARTS}): ${r.coldStartMs} ms (${r.coldStartsMs.join(", ")})`,
   );
   console.log(`first suggestion after start: ${r.firstSuggestionMs} ms`);
-  for (const s of r.suggest)
+  for (const s of r.suggest ?? [])
     console.log(
       `POST /suggestions/preview, ${s.connections} connection(s): p50 ${s.p50} / p95 ${s.p95} / p99 ${s.p99} ms, ${s.rps} req/s (${s.requests} requests, ${s.non2xx} non-2xx)`,
     );
@@ -552,11 +556,11 @@ for (const engine of ENGINES) {
   );
 }
 
-const p95 = (engine) => results[engine]?.suggest[0]?.p95 ?? null;
+const p95 = (engine) => results[engine]?.suggest?.[0]?.p95 ?? null;
 const summary = {
-  suggestP50Ms: results.pglite?.suggest[0]?.p50 ?? null,
+  suggestP50Ms: results.pglite?.suggest?.[0]?.p50 ?? null,
   suggestP95Ms: Math.max(p95("pglite") ?? 0, p95("pg") ?? 0) || null,
-  suggestP99Ms: results.pglite?.suggest[0]?.p99 ?? null,
+  suggestP99Ms: results.pglite?.suggest?.[0]?.p99 ?? null,
   e2eActsPerSecPg: results.pg?.e2e.actsPerSec ?? null,
   e2eActsPerSecPgTwoInstances: results.pg?.e2eTwoInstances?.actsPerSec ?? null,
   e2eActsPerSecPglite: results.pglite?.e2e.actsPerSec ?? null,
