@@ -17,4 +17,5 @@ export {
 } from "./connection.js";
 export { type MigrationSet, migrate } from "./migrate.js";
 export { applicationRoleGrants } from "./roles.js";
+export { bindRecord, PreparedStatement, placeholdersOf } from "./statement.js";
 export { openTestDatabase } from "./testing.js";

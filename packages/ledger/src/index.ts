@@ -40,6 +40,7 @@ export {
   enqueueLeaves,
   type LeafInput,
   type StagedLeaves,
+  stagedLeavesSql,
   stageLeaves,
 } from "./store/outbox.js";
 export { ReferentialConflictError, type ReferentialRegistration } from "./store/referentials.js";

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { Database, MigrationSet } from "@ccam/db";
-import { and, arrayOverlaps, eq } from "drizzle-orm";
+import { and, arrayOverlaps, eq, sql } from "drizzle-orm";
 import { coderLearningEvents } from "./schema.js";
 import { accumulateBoosts, type BoostOptions, type LearningEvent, type LearningStore } from "./store.js";
 
@@ -18,10 +18,29 @@ export const coderMigrations: MigrationSet = {
  * table holds no word of any text. Without it (tests, the CLI) terms are stored as they are.
  */
 export class DrizzleLearningStore implements LearningStore {
+  /** The rows sharing a term with a text: read before every suggestion, so prepared once. */
+  private readonly overlapping;
+
   constructor(
     private readonly db: Database,
     private readonly termKey: (term: string) => string = (term) => term,
-  ) {}
+  ) {
+    this.overlapping = db
+      .select({
+        terms: coderLearningEvents.terms,
+        code: coderLearningEvents.code,
+        weight: coderLearningEvents.weight,
+        at: coderLearningEvents.at,
+      })
+      .from(coderLearningEvents)
+      .where(
+        and(
+          eq(coderLearningEvents.site, sql.placeholder("site")),
+          arrayOverlaps(coderLearningEvents.terms, sql.placeholder("terms")),
+        ),
+      )
+      .prepare("ccam_coder_boosts");
+  }
 
   async record(event: LearningEvent): Promise<void> {
     const terms = event.terms.map(this.termKey);
@@ -41,17 +60,7 @@ export class DrizzleLearningStore implements LearningStore {
         .map((term) => [this.termKey(term), term] as const),
     );
     if (keyed.size === 0) return new Map();
-    const rows = await this.db
-      .select({
-        terms: coderLearningEvents.terms,
-        code: coderLearningEvents.code,
-        weight: coderLearningEvents.weight,
-        at: coderLearningEvents.at,
-      })
-      .from(coderLearningEvents)
-      .where(
-        and(eq(coderLearningEvents.site, site), arrayOverlaps(coderLearningEvents.terms, [...keyed.keys()])),
-      );
+    const rows = await this.overlapping.execute({ site, terms: [...keyed.keys()] });
     const termWeight = options?.termWeight;
     return accumulateBoosts(rows, [...keyed.keys()].join(" "), {
       ...options,

@@ -1,4 +1,4 @@
-import type { Database } from "@ccam/db";
+import { bindRecord, type Database, placeholdersOf } from "@ccam/db";
 import { type SQL, sql } from "drizzle-orm";
 import { type CanonicalValue, computeLeafHash, newSalt } from "../leaf.js";
 import { anchorOutbox } from "./schema.js";
@@ -49,15 +49,16 @@ export async function enqueueLeaves(tx: Database, inputs: LeafInput[]): Promise<
 
 /**
  * Leaves prepared for a caller that writes them within its own statement (a data-modifying `WITH`), so that a
- * decision, its audit rows and their outbox rows cost one round trip and commit together. `insert(tx)` is the
- * outbox INSERT returning `seq` and `leaf_hash`, to use as the CTE named `cte`; `seqOf(i)` is the SQL reading
- * leaf i's sequence number from that CTE.
+ * decision, its audit rows and their outbox rows cost one round trip and commit together. The statement is
+ * composed once per number of leaves (`stagedLeavesSql`, values as placeholders) and run with `bind`'s values.
  */
 export interface StagedLeaves {
   rows: { kind: string; leafHash: string; salt: string }[];
-  insert(tx: Database): SQL;
-  seqOf(cte: string, index: number): SQL;
+  /** Adds the leaves' values to a statement's placeholder values. */
+  bind(values: Record<string, unknown>): void;
 }
+
+const leafPrefix = (index: number) => `leaf${index}_`;
 
 export function stageLeaves(inputs: LeafInput[]): StagedLeaves {
   const rows = inputs.map((input) => {
@@ -66,16 +67,31 @@ export function stageLeaves(inputs: LeafInput[]): StagedLeaves {
   });
   return {
     rows,
-    insert: (tx) =>
-      tx
-        .insert(anchorOutbox)
-        .values(rows)
-        .returning({ seq: anchorOutbox.seq, leafHash: anchorOutbox.leafHash })
-        .getSQL(),
-    seqOf: (cte, index) => {
-      const row = rows[index];
-      if (!row) throw new RangeError(`no staged leaf ${index}`);
-      return sql`(select ${sql.identifier("seq")} from ${sql.identifier(cte)} where ${sql.identifier("leaf_hash")} = ${row.leafHash})`;
+    bind: (values) => {
+      rows.forEach((row, i) => {
+        bindRecord(values, leafPrefix(i), row);
+      });
     },
+  };
+}
+
+/**
+ * The SQL of `count` staged leaves, placeholders for their values: `insert`, the outbox INSERT returning `seq` and
+ * `leaf_hash`, to use as the CTE named `cte`; `seqOf(i)`, the SQL reading leaf i's sequence number from it.
+ */
+export function stagedLeavesSql(
+  db: Database,
+  count: number,
+  cte: string,
+): { insert: SQL; seqOf(index: number): SQL } {
+  const sample = { kind: "", leafHash: "", salt: "" };
+  return {
+    insert: db
+      .insert(anchorOutbox)
+      .values(Array.from({ length: count }, (_, i) => placeholdersOf(leafPrefix(i), sample)))
+      .returning({ seq: anchorOutbox.seq, leafHash: anchorOutbox.leafHash })
+      .getSQL(),
+    seqOf: (index) =>
+      sql`(select ${sql.identifier("seq")} from ${sql.identifier(cte)} where ${sql.identifier("leaf_hash")} = ${sql.placeholder(`${leafPrefix(index)}leafHash`)})`,
   };
 }

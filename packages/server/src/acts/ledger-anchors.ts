@@ -1,4 +1,4 @@
-import { enqueueLeaf, type Ledger, stageLeaves } from "@ccam/ledger";
+import { enqueueLeaf, type Ledger, stagedLeavesSql, stageLeaves } from "@ccam/ledger";
 import type { AnchorLog, AnchorProof } from "./ports.js";
 
 /** The act workflow's anchoring port over the ledger package. */
@@ -6,6 +6,7 @@ export function ledgerAnchors(ledger: Ledger): AnchorLog {
   return {
     enqueue: (tx, leaf) => enqueueLeaf(tx, leaf),
     stage: (leaves) => stageLeaves(leaves),
+    stagedSql: stagedLeavesSql,
 
     async proof(seq): Promise<AnchorProof> {
       const status = await ledger.leafStatus(seq);

@@ -1,6 +1,7 @@
 import { ValidationIssueSchema } from "@ccam/ccam";
 import type { Database } from "@ccam/db";
 import type { ProofDocument, StagedLeaves } from "@ccam/ledger";
+import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 
 /** What the act workflow needs from the coding agent (packages/coder). */
@@ -65,10 +66,12 @@ export interface AnchorLog {
   /** Appends a leaf to the outbox inside `tx`; returns its sequence number. */
   enqueue(tx: Database, leaf: AnchorLeaf): Promise<{ seq: number; leafHash: string }>;
   /**
-   * The same leaves prepared for the caller's own statement: their outbox INSERT as a CTE and each leaf's
-   * sequence number read from it, so a decision, its audit entries and their leaves cost one round trip.
+   * The same leaves prepared for the caller's own statement, so a decision, its audit entries and their leaves
+   * cost one round trip: their values, for the statement that `stagedSql` composes once per number of leaves
+   * (their outbox INSERT as the CTE `cte`, and each leaf's sequence number read from it).
    */
   stage(leaves: AnchorLeaf[]): StagedLeaves;
+  stagedSql(db: Database, count: number, cte: string): { insert: SQL; seqOf(index: number): SQL };
   /** Anchoring state and, once anchored, the inclusion proof against the latest anchored tree head. */
   proof(seq: number): Promise<AnchorProof>;
   /**

@@ -1,8 +1,9 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { ReferentialCatalog, ValidationResult } from "@ccam/ccam";
-import type { Database } from "@ccam/db";
+import { bindRecord, type Database, PreparedStatement, placeholdersOf } from "@ccam/db";
 import type { ProofBundle, ProofDocument } from "@ccam/ledger";
 import { and, asc, desc, eq, getTableName, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { QueryBuilder } from "drizzle-orm/pg-core";
 import { MemoryCache, type SharedCache } from "../cache/index.js";
 import { HttpProblem } from "../problem.js";
 import {
@@ -55,9 +56,27 @@ interface Clinical {
 
 type ActRow = typeof t.acts.$inferSelect;
 
+/** What the creation statement returns (timestamps as the driver gives them). */
+type CreatedRow = { created_at: string | Date; performed_at: string | Date };
+
 /** An audit link as stored: with the roles the actor held. */
 type TrailEntry = AuditLink & { actorRoles: string[] };
 
+/** A patient's data key, and the same wrapped under a master key as stored. */
+interface PatientKey {
+  key: Buffer;
+  wrapped: string;
+}
+
+/** How many patients' sealing keys an instance keeps (about 100 bytes each). */
+const SEALING_KEYS = 10_000;
+
+/** PostgreSQL's SQLSTATE codes the workflow tells apart. */
+const NOT_NULL_VIOLATION = "23502";
+const UNIQUE_VIOLATION = "23505";
+
+/** Placeholder names of audit entry i of a write statement. */
+const entryPrefix = (i: number) => `entry${i}_`;
 /** Name of the CTE that inserts the ledger leaves of a statement's audit entries. */
 const LEAVES_CTE = "leaves";
 /** Names of the decision statement's status update (returning the act's id) and code lines CTEs. */
@@ -99,6 +118,12 @@ const SUGGESTION_CACHE = "suggestions";
 /** The act workflow: creation, suggestions, validation, override, audit trail and verification, erasure. */
 export class ActService {
   private readonly cache: SharedCache;
+  /** Patients' sealing keys as last read by this instance, oldest first (`sealingKey`). */
+  private readonly sealingKeys = new Map<string, PatientKey>();
+  /** The decision's read statement (`decisionRead`), prepared on first use. */
+  private readonly decisionReads: Partial<Record<"validate" | "override", DecisionRead>> = {};
+  /** The write statements composed so far, by name (`writeWithTrail`). */
+  private readonly statements = new Map<string, PreparedStatement<unknown>>();
 
   constructor(private readonly deps: ActServiceDeps) {
     this.cache = deps.cache ?? new MemoryCache();
@@ -120,26 +145,7 @@ export class ActService {
       { fresh: true },
     );
     const pseudonym = await this.pseudonymFor(input.patientId);
-    const dataKey = await this.dataKey(db, pseudonym, true);
-    if (!dataKey)
-      throw new HttpProblem(
-        409,
-        "Patient effacé",
-        "This patient's data was erased; no new act can be recorded.",
-      );
     const clinical: Clinical = { text: input.text, patient: input.patient ?? null };
-    const values = {
-      id,
-      pseudonym,
-      performedAt: input.performedAt,
-      specialty: input.specialty ?? null,
-      setting: input.setting ?? null,
-      clinical: encrypt(JSON.stringify(clinical), dataKey, `act:${id}`),
-      consent: input.consent,
-      status: "pending" as const,
-      referentialVersion: referential?.version.version ?? null,
-      createdBy: ctx.actor.id,
-    };
     const codes = suggestions.suggestions.map((s) => ({ code: s.code, confidence: s.confidence }));
     // The act's first two audit entries are chained in memory: the act row is written by this very statement,
     // so no other request can see it, let alone append to its chain, before it commits.
@@ -156,37 +162,82 @@ export class ActService {
       kind: "act.suggested",
       payload: { engine: suggestions.engine, referentialVersion: suggestions.referentialVersion, codes },
     });
-    // One statement, so atomic without BEGIN/COMMIT: the act, its first suggestion, both audit entries and their
-    // ledger leaves.
-    const [row] = await this.writeWithTrail<{ created_at: string | Date; performed_at: string | Date }>(
-      db,
-      [created, suggested],
-      [
-        [
-          "act",
-          db
-            .insert(t.acts)
-            .values(values)
-            .returning({ createdAt: t.acts.createdAt, performedAt: t.acts.performedAt })
-            .getSQL(),
-        ],
-        [
-          "suggestion",
-          db
-            .insert(t.actSuggestions)
-            .values({
-              actId: id,
-              engine: suggestions.engine,
-              referentialVersion: suggestions.referentialVersion,
-              codes,
-              latencyMs: suggestions.latencyMs,
-            })
-            .getSQL(),
-        ],
-      ],
-      { select: sql`select created_at, performed_at from act` },
-    );
-    if (!row) throw new Error("insert returned nothing");
+    const suggestion = {
+      actId: id,
+      engine: suggestions.engine,
+      referentialVersion: suggestions.referentialVersion,
+      codes,
+      latencyMs: suggestions.latencyMs,
+    };
+    // Sealed with the patient's key as this instance last knew it; the statement writes only if that key is still
+    // the patient's (not erased, not re-wrapped since), else it fails and is tried once more on a fresh read.
+    let written:
+      | { values: Omit<ActRow, "createdAt" | "decidedBy" | "decidedAt">; row: CreatedRow }
+      | undefined;
+    for (const fresh of [false, true]) {
+      const sealing = await this.sealingKey(pseudonym, fresh);
+      if (!sealing)
+        throw new HttpProblem(
+          409,
+          "Patient effacé",
+          "This patient's data was erased; no new act can be recorded.",
+        );
+      const values = {
+        id,
+        pseudonym,
+        performedAt: input.performedAt,
+        specialty: input.specialty ?? null,
+        setting: input.setting ?? null,
+        clinical: encrypt(JSON.stringify(clinical), sealing.key, `act:${id}`),
+        consent: input.consent,
+        status: "pending" as const,
+        referentialVersion: referential?.version.version ?? null,
+        createdBy: ctx.actor.id,
+      };
+      const statementValues: Record<string, unknown> = { sealedWith: sealing.wrapped };
+      bindRecord(statementValues, "act_", values);
+      bindRecord(statementValues, "suggestion_", suggestion);
+      try {
+        // One statement, so atomic without BEGIN/COMMIT: the act, its first suggestion, both audit entries and
+        // their ledger leaves.
+        const [row] = await this.writeWithTrail<CreatedRow>(
+          db,
+          "ccam_act_create",
+          [created, suggested],
+          statementValues,
+          () => ({
+            writes: [
+              [
+                "act",
+                db
+                  .insert(t.acts)
+                  .values({
+                    ...placeholdersOf("act_", values),
+                    // NULL, failing the NOT NULL column, unless the act is sealed with the patient's current key.
+                    pseudonym: sql`(select ${t.patientKeys.pseudonym} from ${t.patientKeys} where ${t.patientKeys.pseudonym} = ${sql.placeholder("act_pseudonym")} and ${t.patientKeys.wrappedKey} = ${sql.placeholder("sealedWith")})`,
+                  })
+                  .returning({ createdAt: t.acts.createdAt, performedAt: t.acts.performedAt })
+                  .getSQL(),
+              ],
+              [
+                "suggestion",
+                db.insert(t.actSuggestions).values(placeholdersOf("suggestion_", suggestion)).getSQL(),
+              ],
+            ],
+            select: sql`select created_at, performed_at from act`,
+          }),
+        );
+        if (!row) throw new Error("insert returned nothing");
+        written = { values, row };
+        break;
+      } catch (error) {
+        this.sealingKeys.delete(pseudonym);
+        const moved = pgError(error);
+        if (fresh || moved?.code !== NOT_NULL_VIOLATION || moved.column !== "pseudonym") throw error;
+      }
+    }
+    if (!written) throw new Error("unreachable: the second try returns or throws");
+    const { values, row } = written;
     const act: ActRow = {
       ...values,
       performedAt: isoOf(row.performed_at),
@@ -346,29 +397,9 @@ export class ActService {
     const overriding = justification !== undefined;
     // One statement, one snapshot: the act, the patient's wrapped key, the chain's last entry and, for an override,
     // the first suggestion. Nothing is locked: the write below finds out whether any of it moved meanwhile.
-    const last = db
-      .select({ position: t.auditEntries.position, entryHash: t.auditEntries.entryHash })
-      .from(t.auditEntries)
-      .where(eq(t.auditEntries.actId, t.acts.id))
-      .orderBy(desc(t.auditEntries.position))
-      .limit(1)
-      .as("last_entry");
-    const [read] = await db
-      .select({
-        act: t.acts,
-        wrappedKey: t.patientKeys.wrappedKey,
-        lastPosition: last.position,
-        lastHash: last.entryHash,
-        suggested: overriding
-          ? sql<
-              { code: string }[] | null
-            >`(select ${t.actSuggestions.codes} from ${t.actSuggestions} where ${t.actSuggestions.actId} = ${t.acts.id})`
-          : sql<null>`null`,
-      })
-      .from(t.acts)
-      .leftJoin(t.patientKeys, eq(t.patientKeys.pseudonym, t.acts.pseudonym))
-      .leftJoinLateral(last, sql`true`)
-      .where(eq(t.acts.id, id));
+    const variant = overriding ? "override" : "validate";
+    this.decisionReads[variant] ??= decisionRead(db, overriding);
+    const [read] = await this.decisionReads[variant].execute({ id });
     const row = read?.act;
     if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
     if (row.status !== "pending") {
@@ -428,36 +459,48 @@ export class ActService {
     // NOT NULL column and writes nothing. When it matched, no other decision of the act can exist, and the only
     // possible clash left is the chain position taken by an audited read since our read.
     const decided = sql`(select ${sql.identifier("id")} from ${sql.identifier(DECISION_CTE)})`;
-    const writes: [string, SQL][] = [
-      [
-        DECISION_CTE,
-        db
-          .update(t.acts)
-          .set({ status, decidedAt, decidedBy: ctx.actor.id })
-          .where(and(eq(t.acts.id, id), eq(t.acts.status, "pending")))
-          .returning({ id: t.acts.id })
-          .getSQL(),
-      ],
-      [
-        "attempt",
-        db
-          .insert(t.validationAttempts)
-          .values({ actId: decided, blocking: 0, warnings: outcome.issues.length })
-          .getSQL(),
-      ],
-      ...(lines.length > 0
-        ? [
-            [
-              LINES_CTE,
-              db
-                .insert(t.actCodes)
-                .values(lines.map((l) => ({ ...l, actId: decided })))
-                .returning({ position: t.actCodes.position, amount: t.actCodes.amount })
-                .getSQL(),
-            ] as [string, SQL],
-          ]
-        : []),
-    ];
+    // The statement's values; its SQL is composed once per shape (status, number of code lines).
+    const decision = { id, pending: "pending", status, decidedAt, decidedBy: ctx.actor.id };
+    const attempt = { blocking: 0, warnings: outcome.issues.length };
+    const values: Record<string, unknown> = {};
+    bindRecord(values, "decision_", decision);
+    bindRecord(values, "attempt_", attempt);
+    lines.forEach((line, i) => {
+      bindRecord(values, `line${i}_`, line);
+    });
+    const writes = (): [string, SQL][] => {
+      const p = placeholdersOf("decision_", decision);
+      return [
+        [
+          DECISION_CTE,
+          db
+            .update(t.acts)
+            .set({ status: sql`${p.status}`, decidedAt: sql`${p.decidedAt}`, decidedBy: sql`${p.decidedBy}` })
+            .where(and(eq(t.acts.id, p.id), eq(t.acts.status, p.pending)))
+            .returning({ id: t.acts.id })
+            .getSQL(),
+        ],
+        [
+          "attempt",
+          db
+            .insert(t.validationAttempts)
+            .values({ ...placeholdersOf("attempt_", attempt), actId: decided })
+            .getSQL(),
+        ],
+        ...(lines.length > 0
+          ? [
+              [
+                LINES_CTE,
+                db
+                  .insert(t.actCodes)
+                  .values(lines.map((l, i) => ({ ...placeholdersOf(`line${i}_`, l), actId: decided })))
+                  .returning({ position: t.actCodes.position, amount: t.actCodes.amount })
+                  .getSQL(),
+              ] as [string, SQL],
+            ]
+          : []),
+      ];
+    };
     // One row per code line (or one row), only if the update matched: checked below.
     const select =
       lines.length > 0
@@ -467,12 +510,13 @@ export class ActService {
       read.lastPosition === null || read.lastHash === null
         ? undefined
         : { position: read.lastPosition, entryHash: read.lastHash };
-    const write = (tx: Database, entry: AuditEvent, more: [string, SQL][] = []) =>
+    const write = (tx: Database, entry: AuditEvent, more: () => [string, SQL][] = () => []) =>
       this.writeWithTrail<{ position: number | null; amount: string | number | null }>(
         tx,
+        `ccam_decision_${status}_${lines.length}`,
         [this.link(previous, id, ctx, entry)],
-        [...writes, ...more],
-        { select, actId: decided },
+        values,
+        () => ({ writes: [...writes(), ...more()], select, actId: decided }),
       );
     let stored: { position: number | null; amount: string | number | null }[];
     let override: Decided["override"];
@@ -510,6 +554,17 @@ export class ActService {
         });
         const overrideId = randomUUID();
         override = { suggested, signature: signed.signature, signer: signed.signer, clinical };
+        const record = {
+          id: overrideId,
+          suggested,
+          codes: decisionCodes,
+          justification: encrypt(justification, dataKey, `override:${overrideId}`),
+          justificationHash,
+          reasonCategory: reasonCategory(justification),
+          ...signed,
+          createdBy: ctx.actor.id,
+        };
+        bindRecord(values, "override_", record);
         return write(
           tx,
           {
@@ -523,22 +578,12 @@ export class ActService {
               signer: signed.signer,
             },
           },
-          [
+          () => [
             [
               "override",
               tx
                 .insert(t.overrides)
-                .values({
-                  id: overrideId,
-                  actId: decided,
-                  suggested,
-                  codes: decisionCodes,
-                  justification: encrypt(justification, dataKey, `override:${overrideId}`),
-                  justificationHash,
-                  reasonCategory: reasonCategory(justification),
-                  ...signed,
-                  createdBy: ctx.actor.id,
-                })
+                .values({ ...placeholdersOf("override_", record), actId: decided })
                 .getSQL(),
             ],
           ],
@@ -674,6 +719,8 @@ export class ActService {
       ).map((r) => r.id);
       for (const actId of actIds)
         await this.audit(tx, actId, ctx, { kind: "patient.erased", payload: { acts: actIds.length } });
+      // Other instances learn it from their next creation statement, which the erased key makes fail.
+      this.sealingKeys.delete(pseudonym);
       return { pseudonym, acts: actIds.length, erasedAt };
     });
   }
@@ -722,6 +769,7 @@ export class ActService {
           .where(eq(t.patientKeys.pseudonym, row.pseudonym));
         count++;
       }
+      this.sealingKeys.clear();
       return count;
     });
   }
@@ -794,28 +842,48 @@ export class ActService {
     });
   }
 
-  /** The patient's data key (created on first use when `create`); null once erased. */
-  private async dataKey(tx: Database, pseudonym: string, create: boolean): Promise<Buffer | null> {
-    const [row] = await tx
-      .select({ wrappedKey: t.patientKeys.wrappedKey })
-      .from(t.patientKeys)
-      .where(eq(t.patientKeys.pseudonym, pseudonym));
-    if (row) return row.wrappedKey ? unwrapKey(row.wrappedKey, this.deps.keys.master, pseudonym) : null;
+  /**
+   * The key that seals a new act's clinical data, with its wrapped form, which the creation statement checks is
+   * still the patient's. Kept per instance (a patient's acts are mostly entered one after another): a key erased or
+   * re-wrapped meanwhile makes that statement fail, and `fresh` then reads it again. Never used to open data: an
+   * erasure must take effect at once, on every instance.
+   */
+  private async sealingKey(pseudonym: string, fresh: boolean): Promise<PatientKey | null> {
+    const known = fresh ? undefined : this.sealingKeys.get(pseudonym);
+    if (known) return known;
+    const found = await this.patientKey(this.deps.db, pseudonym, true);
+    if (found) {
+      if (this.sealingKeys.size >= SEALING_KEYS)
+        this.sealingKeys.delete(this.sealingKeys.keys().next().value ?? "");
+      this.sealingKeys.set(pseudonym, found);
+    }
+    return found;
+  }
+
+  /** The patient's data key and its wrapped form (created on first use when `create`); null once erased. */
+  private async patientKey(tx: Database, pseudonym: string, create: boolean): Promise<PatientKey | null> {
+    const { master } = this.deps.keys;
+    const [row] = await patientKeyRead.run(tx, { pseudonym });
+    if (row)
+      return row.wrapped_key
+        ? { key: unwrapKey(row.wrapped_key, master, pseudonym), wrapped: row.wrapped_key }
+        : null;
     if (!create) return null;
     const key = newDataKey();
+    const wrapped = wrapKey(key, master.current, pseudonym);
     const [inserted] = await tx
       .insert(t.patientKeys)
-      .values({ pseudonym, wrappedKey: wrapKey(key, this.deps.keys.master.current, pseudonym) })
+      .values({ pseudonym, wrappedKey: wrapped })
       .onConflictDoNothing()
       .returning({ pseudonym: t.patientKeys.pseudonym });
-    if (inserted) return key;
+    if (inserted) return { key, wrapped };
     // A concurrent request created it first: read back the winner.
-    return this.dataKey(tx, pseudonym, false);
+    return this.patientKey(tx, pseudonym, false);
   }
 
   private async open(tx: Database, row: ActRow): Promise<Clinical | null> {
-    const key = await this.dataKey(tx, row.pseudonym, false);
-    return key && this.openWith(row, key);
+    const found = await this.patientKey(tx, row.pseudonym, false);
+    return found && this.openWith(row, found.key);
   }
 
   private openWith(row: ActRow, key: Buffer): Clinical {
@@ -843,7 +911,9 @@ export class ActService {
     // and is retried; one already writing holds the row (its status update), so this waits for it.
     await tx.select({ id: t.acts.id }).from(t.acts).where(eq(t.acts.id, actId)).for("update");
     const previous = await this.lastLink(tx, actId);
-    await this.writeWithTrail(tx, [this.link(previous, actId, ctx, event)], []);
+    await this.writeWithTrail(tx, "ccam_audit_append", [this.link(previous, actId, ctx, event)], {}, () => ({
+      writes: [],
+    }));
   }
 
   /**
@@ -884,31 +954,44 @@ export class ActService {
   /**
    * One statement (one round trip): the audit entries, their ledger leaves (the outbox rows, each entry holding
    * its leaf's sequence number) and the caller's other writes, as data-modifying CTEs named as given. Returns the
-   * rows of `select` (it may read those CTEs' RETURNING); the statement commits or fails as a whole. `actId`, when
-   * given, is the SQL the audit rows take their act id from (instead of the entry's own, which the hashes cover).
+   * rows of `select` (it may read those CTEs' RETURNING); the statement commits or fails as a whole. It is composed
+   * by `shape` once per `name` (decision 0009: every value a placeholder, bound from `values` and the entries' and
+   * leaves' own), so a name stands for one shape: the same writes and number of entries. `actId`, when given, is
+   * the SQL the audit rows take their act id from (instead of the entry's own, which the hashes cover).
    */
   private async writeWithTrail<R>(
     db: Database,
+    name: string,
     entries: TrailEntry[],
-    writes: [string, SQL][],
-    options: { select?: SQL; actId?: SQL } = {},
+    values: Record<string, unknown>,
+    shape: () => { writes: [string, SQL][]; select?: SQL; actId?: SQL },
   ): Promise<R[]> {
-    const { select = sql`select 1`, actId } = options;
-    const staged = this.deps.anchors.stage(entries.map(auditLeaf));
-    const trail = db.insert(t.auditEntries).values(
-      entries.map((entry, i) => ({
-        ...entry,
-        ...(actId ? { actId } : {}),
-        payload: entry.payload as object,
-        leafSeq: staged.seqOf(LEAVES_CTE, i),
-      })),
-    );
-    const ctes: [string, SQL][] = [[LEAVES_CTE, staged.insert(db)], ...writes, ["trail", trail.getSQL()]];
-    const query = sql`with ${sql.join(
-      ctes.map(([name, statement]) => sql`${sql.identifier(name)} as (${statement})`),
-      sql`, `,
-    )} ${select}`;
-    return ((await db.execute(query)) as unknown as { rows: R[] }).rows;
+    let statement = this.statements.get(name);
+    if (!statement) {
+      const { writes, select = sql`select 1`, actId } = shape();
+      const leaves = this.deps.anchors.stagedSql(this.deps.db, entries.length, LEAVES_CTE);
+      const trail = this.deps.db.insert(t.auditEntries).values(
+        entries.map((entry, i) => ({
+          ...placeholdersOf(entryPrefix(i), entry),
+          ...(actId ? { actId } : {}),
+          leafSeq: leaves.seqOf(i),
+        })),
+      );
+      const ctes: [string, SQL][] = [[LEAVES_CTE, leaves.insert], ...writes, ["trail", trail.getSQL()]];
+      statement = new PreparedStatement(
+        name,
+        sql`with ${sql.join(
+          ctes.map(([cte, part]) => sql`${sql.identifier(cte)} as (${part})`),
+          sql`, `,
+        )} ${select}`,
+      );
+      this.statements.set(name, statement);
+    }
+    entries.forEach((entry, i) => {
+      bindRecord(values, entryPrefix(i), entry);
+    });
+    this.deps.anchors.stage(entries.map(auditLeaf)).bind(values);
+    return (await statement.run(db, values)) as R[];
   }
 
   private async links(
@@ -979,6 +1062,48 @@ export class ActService {
   }
 }
 
+/** A patient's wrapped data key (null once erased), read before every act's creation: prepared once. */
+const patientKeyRead = new PreparedStatement<{ wrapped_key: string | null }>(
+  "ccam_patient_key",
+  new QueryBuilder()
+    .select({ wrappedKey: t.patientKeys.wrappedKey })
+    .from(t.patientKeys)
+    .where(eq(t.patientKeys.pseudonym, sql.placeholder("pseudonym")))
+    .getSQL(),
+);
+
+/**
+ * A decision's read: one statement, one snapshot of the act, the patient's wrapped key, the chain's last entry and,
+ * for an override, the first suggestion. Prepared once (decision 0009); `id` is the act's.
+ */
+function decisionRead(db: Database, overriding: boolean) {
+  const last = db
+    .select({ position: t.auditEntries.position, entryHash: t.auditEntries.entryHash })
+    .from(t.auditEntries)
+    .where(eq(t.auditEntries.actId, t.acts.id))
+    .orderBy(desc(t.auditEntries.position))
+    .limit(1)
+    .as("last_entry");
+  return db
+    .select({
+      act: t.acts,
+      wrappedKey: t.patientKeys.wrappedKey,
+      lastPosition: last.position,
+      lastHash: last.entryHash,
+      suggested: overriding
+        ? sql<
+            { code: string }[] | null
+          >`(select ${t.actSuggestions.codes} from ${t.actSuggestions} where ${t.actSuggestions.actId} = ${t.acts.id})`
+        : sql<null>`null`,
+    })
+    .from(t.acts)
+    .leftJoin(t.patientKeys, eq(t.patientKeys.pseudonym, t.acts.pseudonym))
+    .leftJoinLateral(last, sql`true`)
+    .where(eq(t.acts.id, sql.placeholder("id")))
+    .prepare(overriding ? "ccam_decision_read_override" : "ccam_decision_read");
+}
+type DecisionRead = ReturnType<typeof decisionRead>;
+
 /** Tables whose rows a decision's write statement adds with the act id of its guarded status update. */
 const DECISION_TABLES: ReadonlySet<string> = new Set(
   [t.auditEntries, t.actCodes, t.validationAttempts, t.overrides].map((table) => getTableName(table)),
@@ -989,24 +1114,34 @@ const DECISION_TABLES: ReadonlySet<string> = new Set(
  * again and retrying is right: either a unique violation on the chain's `(act_id, position)` (an audited read, or
  * another decision, took the position), or the NOT NULL violation on `act_id` that the write statement raises when
  * its guarded status update matched no row (another decision committed first). Any other error, including other
- * unique violations, is not. Looks through wrappers (Drizzle's DrizzleQueryError keeps the driver's error as
- * `cause`); node-postgres and PGlite both expose the fields of PostgreSQL's error message.
+ * unique violations, is not.
  */
 export function lostChainRace(error: unknown): boolean {
+  const found = pgError(error);
+  if (found?.code === UNIQUE_VIOLATION && found.constraint === t.AUDIT_POSITION_CONSTRAINT) return true;
+  return (
+    found?.code === NOT_NULL_VIOLATION &&
+    found.column === "act_id" &&
+    typeof found.table === "string" &&
+    DECISION_TABLES.has(found.table)
+  );
+}
+
+/**
+ * The fields of PostgreSQL's error message, looking through wrappers (Drizzle's DrizzleQueryError keeps the
+ * driver's error as `cause`); node-postgres and PGlite both expose them.
+ */
+function pgError(
+  error: unknown,
+): { code: unknown; constraint?: unknown; table?: unknown; column?: unknown } | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
-    const { code, constraint, table, column } = current as {
-      code?: unknown;
-      constraint?: unknown;
-      table?: unknown;
-      column?: unknown;
-    };
-    if (code === "23505" && constraint === t.AUDIT_POSITION_CONSTRAINT) return true;
-    if (code === "23502" && column === "act_id" && typeof table === "string" && DECISION_TABLES.has(table))
-      return true;
-    current = (current as { cause?: unknown }).cause;
+    const fields = current as { code?: unknown; cause?: unknown };
+    if (typeof fields.code === "string" && /^[0-9A-Z]{5}$/.test(fields.code))
+      return fields as { code: string };
+    current = fields.cause;
   }
-  return false;
+  return undefined;
 }
 
 /** The ledger leaf of an audit entry: identifiers and hashes only, never clinical data. */

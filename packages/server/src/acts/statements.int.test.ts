@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
@@ -5,12 +6,14 @@ import type { Runtime } from "../bootstrap.js";
 import { type SignedIn, signIn } from "../test-support/auth.js";
 import { openTestRuntime } from "../test-support/runtime.js";
 import { countStatements, type StatementCounter } from "../test-support/statements.js";
+import { unwrapKey, wrapKey } from "./crypto.js";
+import { ActService, type ActServiceDeps } from "./service.js";
 
 const PATIENT = "IPP-STATEMENTS-1";
 const TEXT = "Cholécystectomie par cœlioscopie";
 
 /**
- * Round trips per act (decisions 0006 and 0007): the statements `POST /actes` and `POST /validation/{id}` send,
+ * Round trips per act (decisions 0006, 0007 and 0009): the statements `POST /actes` and `POST /validation/{id}` send,
  * counted at the driver (docs/benchmarks.md, "Statements per act"), on PGlite and, with DATABASE_URL, PostgreSQL.
  */
 describe("statements per act", () => {
@@ -49,7 +52,7 @@ describe("statements per act", () => {
       payload: { codes: [{ code: "HMFC004", activity: 1, phase: 0 }] },
     });
 
-  it("creates an act in 3 statements and validates it in 2 (a known patient, a warm coder)", async () => {
+  it("creates an act in 2 statements and validates it in 2 (a patient this instance knows, a warm coder)", async () => {
     // The first act builds the coder and the patient's data key.
     const first = await createAct();
     expect(first.statusCode).toBe(201);
@@ -59,8 +62,8 @@ describe("statements per act", () => {
       counter.reset();
       const created = await createAct();
       expect(created.statusCode).toBe(201);
-      // Learned boosts (coder), the patient's wrapped key, one WITH … INSERT.
-      expect(counter.count, counter.statements.join("\n")).toBe(3);
+      // Learned boosts (coder), one WITH … INSERT (sealed with the patient's key as this instance knows it).
+      expect(counter.count, counter.statements.join("\n")).toBe(2);
 
       counter.reset();
       const validated = await validate(created.json().act.id);
@@ -91,5 +94,114 @@ describe("statements per act", () => {
     counter.reset();
     expect((await validate(id)).statusCode).toBe(409);
     expect(counter.count, counter.statements.join("\n")).toBe(1);
+  });
+
+  it("creates a new patient's first act in 4 statements: boosts, key read, key insert, the write", async () => {
+    counter.reset();
+    const created = await app.inject({
+      method: "POST",
+      url: "/actes",
+      headers: medecin.headers,
+      payload: { patientId: "IPP-STATEMENTS-NEW", performedAt: "2026-03-03T09:00:00Z", text: TEXT },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(counter.count, counter.statements.join("\n")).toBe(4);
+  });
+});
+
+/**
+ * An instance seals a known patient's new acts with the key it last read, without reading it again: the creation
+ * statement writes only if that key is still the patient's. Here another instance (a second service over the same
+ * database, with its own memory) erases the patient, or re-wraps the keys, behind this one's back.
+ */
+describe("sealing keys an instance keeps", () => {
+  let runtime: Runtime;
+  let app: FastifyInstance;
+  let medecin: SignedIn;
+  let dim: SignedIn;
+  let other: ActService;
+  const deps = () => {
+    const service = runtime.workflow?.acts as ActService;
+    return (service as unknown as { deps: ActServiceDeps }).deps;
+  };
+
+  beforeAll(async () => {
+    runtime = await openTestRuntime(["CCAM_V81_2026-01-01.csv"], {}, { ledger: true });
+    app = await buildApp(runtime, { logger: false });
+    [medecin, dim] = await Promise.all([signIn(runtime, ["medecin"]), signIn(runtime, ["superviseur_dim"])]);
+    other = new ActService(deps());
+  });
+  afterAll(async () => {
+    await app?.close();
+    await runtime?.close();
+  });
+
+  const createAct = (patientId: string) =>
+    app.inject({
+      method: "POST",
+      url: "/actes",
+      headers: medecin.headers,
+      payload: { patientId, performedAt: "2026-03-03T09:00:00Z", text: TEXT },
+    });
+  const actsOf = async (pseudonym: string) =>
+    (
+      (await runtime.database.db.execute(
+        sql`select count(*)::int as n from actes where pseudonym = ${pseudonym}`,
+      )) as unknown as { rows: { n: number }[] }
+    ).rows[0]?.n;
+
+  it("refuses a new act once another instance erased the patient (409), and writes nothing", async () => {
+    const first = await createAct("IPP-SEALED-ERASED");
+    expect(first.statusCode).toBe(201);
+    const pseudonym: string = first.json().act.pseudonym;
+    await other.erasePatient(pseudonym, {
+      actor: { id: dim.user.id, roles: [...dim.user.roles] },
+      requestId: null,
+      seesAllActs: true,
+      readsClinicalText: false,
+    });
+    const refused = await createAct("IPP-SEALED-ERASED");
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().title).toBe("Patient effacé");
+    expect(await actsOf(pseudonym)).toBe(1);
+  });
+
+  it("reads the key again when another instance re-wrapped it: the write fails, is retried, and the act opens", async () => {
+    const first = await createAct("IPP-SEALED-REWRAPPED");
+    expect(first.statusCode).toBe(201);
+    const pseudonym: string = first.json().act.pseudonym;
+    // As a master key rotation's re-wrap leaves it: the same data key, wrapped anew.
+    const { master } = deps().keys;
+    const [stored] = (
+      (await runtime.database.db.execute(
+        sql`select wrapped_key from patient_keys where pseudonym = ${pseudonym}`,
+      )) as unknown as { rows: { wrapped_key: string }[] }
+    ).rows;
+    const rewrapped = wrapKey(
+      unwrapKey(stored?.wrapped_key ?? "", master, pseudonym),
+      master.current,
+      pseudonym,
+    );
+    await runtime.database.db.execute(
+      sql`update patient_keys set wrapped_key = ${rewrapped} where pseudonym = ${pseudonym}`,
+    );
+    const counter = countStatements(runtime.database);
+    try {
+      const second = await createAct("IPP-SEALED-REWRAPPED");
+      expect(second.statusCode).toBe(201);
+      // Boosts, the write refused by its guard, the key read again, the write.
+      expect(counter.count, counter.statements.join("\n")).toBe(4);
+      expect(counter.statements.filter((s) => /^with/i.test(s))).toHaveLength(2);
+      const read = await app.inject({
+        method: "GET",
+        url: `/actes/${second.json().act.id}`,
+        headers: dim.headers,
+      });
+      expect(read.statusCode).toBe(200);
+      expect(read.json().text).toBe(TEXT);
+    } finally {
+      counter.restore();
+    }
+    expect(await actsOf(pseudonym)).toBe(2);
   });
 });

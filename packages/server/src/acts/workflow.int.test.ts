@@ -418,18 +418,34 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     });
     /**
      * The runtime's act service over a database that runs `race` just before the decision's write: the single
-     * write statement (a validation) or the transaction of nonce and write (an override). What `race` commits is
-     * invisible to the decision's read, as if another request had got there in between.
+     * write statement (a validation: a prepared statement of the database's session) or the transaction of nonce
+     * and write (an override). What `race` commits is invisible to the decision's read, as if another request had
+     * got there in between.
      */
     function racing(race: (write: number) => Promise<void>): ActService {
       const service = runtime.workflow?.acts as ActService;
       const deps = (service as unknown as { deps: ActServiceDeps }).deps;
       let writes = 0;
+      const session = new Proxy(deps.db._.session, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property !== "prepareQuery") return value;
+          return (...args: unknown[]) => {
+            const prepared = value.apply(target, args);
+            return {
+              execute: async (values: unknown) => {
+                await race(++writes);
+                return prepared.execute(values);
+              },
+            };
+          };
+        },
+      });
       const db = new Proxy(deps.db, {
         get(target, property, receiver) {
           const value = Reflect.get(target, property, receiver);
-          if ((property !== "execute" && property !== "transaction") || typeof value !== "function")
-            return value;
+          if (property === "_") return { ...value, session };
+          if (property !== "transaction" || typeof value !== "function") return value;
           return async (...args: unknown[]) => {
             await race(++writes);
             return value.apply(target, args);
