@@ -7,6 +7,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import { pino } from "pino";
 import type { Runtime } from "./bootstrap.js";
 import { registerAuth, registerHardening } from "./identity/http.js";
 import { OidcLogin } from "./identity/oidc.js";
@@ -30,7 +31,12 @@ export interface AppOptions {
 /** Builds the HTTP application over an opened runtime. Routes are thin: they call services. */
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: runtime.config.logLevel },
+    logger: options.logger ?? {
+      level: runtime.config.logLevel,
+      // Asynchronous: the lines logged while a write is in flight go out together, one write under load instead
+      // of one per request; what is left is flushed when the process exits.
+      stream: pino.destination({ dest: 1, sync: false }),
+    },
     bodyLimit: runtime.config.bodyLimit,
     // Correlates log lines of one request; honours an upstream proxy's id.
     requestIdHeader: "x-request-id",

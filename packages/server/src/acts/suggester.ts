@@ -8,6 +8,9 @@ import { HttpProblem } from "../problem.js";
 import type { ReferentialService } from "../services/referential-service.js";
 import type { SuggestInput, SuggestionEngine, SuggestionResult } from "./ports.js";
 
+/** How many learned-term hashes are kept in memory (a site's working vocabulary; ≈ 100 bytes each). */
+const TERM_HASHES = 20_000;
+
 /** Where suggestion timings go (the process's Prometheus metrics). */
 export interface SuggestionMetrics {
   observeSuggestion(seconds: number, engine: string): void;
@@ -38,9 +41,17 @@ export class CoderSuggestionEngine implements SuggestionEngine {
     // Learned terms are words of clinical texts: the table keeps only their keyed hashes (the key is not in the
     // database). Rotating the pseudonymisation key starts the site's learning afresh.
     const key = deps.termKey;
-    this.store = new DrizzleLearningStore(deps.db, (term) =>
-      createHmac("sha256", key).update(`learning-term:${term}`, "utf8").digest("hex").slice(0, 32),
-    );
+    // Every suggestion hashes each of its terms: the hashes of the vocabulary met so far are kept (bounded).
+    const hashes = new Map<string, string>();
+    this.store = new DrizzleLearningStore(deps.db, (term) => {
+      let hashed = hashes.get(term);
+      if (hashed === undefined) {
+        hashed = createHmac("sha256", key).update(`learning-term:${term}`, "utf8").digest("hex").slice(0, 32);
+        if (hashes.size >= TERM_HASHES) hashes.clear();
+        hashes.set(term, hashed);
+      }
+      return hashed;
+    });
     this.llmState = deps.llm
       ? { state: "ok", detail: "configured; no suggestion yet" }
       : { state: "off", detail: "offline engine only (CCAM_LLM_BASE_URL not set)" };
