@@ -1,4 +1,4 @@
-import { type Referential, validate as validateRules } from "@ccam/ccam";
+import { type Act, type Referential, validate as validateRules } from "@ccam/ccam";
 import { calibrate, DEFAULT_CALIBRATION } from "./calibration.js";
 import {
   type ActProfile,
@@ -65,16 +65,17 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   const index = await loadOrBuildIndex(referential, options.cacheDir, aliases);
   const lexicon = buildLexicon([...(await loadLexiconEntries()), ...index.mined]);
   const conjunctions = mineConjunctions(referential.acts.values());
-  const profiles = new Map<string, ActProfile>();
-  const profile = (code: string): ActProfile | undefined => {
-    let p = profiles.get(code);
-    if (!p) {
+  // The act with its profile, so a candidate costs one lookup.
+  const profiles = new Map<string, { act: Act; profile: ActProfile }>();
+  const profiled = (code: string): { act: Act; profile: ActProfile } | undefined => {
+    let entry = profiles.get(code);
+    if (!entry) {
       const act = referential.act(code);
       if (!act) return undefined;
-      p = profileAct(act, aliases.byCode.get(code), conjunctions.get(code));
-      profiles.set(code, p);
+      entry = { act, profile: profileAct(act, aliases.byCode.get(code), conjunctions.get(code)) };
+      profiles.set(code, entry);
     }
-    return p;
+    return entry;
   };
   const weights = { ...DEFAULT_WEIGHTS };
   const heads = mineActionHeads(referential.acts.values());
@@ -217,11 +218,11 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       }
     const boostOf = new Map<string, number>();
     for (const t of query.terms) boostOf.set(t.term, Math.max(boostOf.get(t.term) ?? 0, t.weight));
-    const hits = index.retriever.search(boostOf);
+    // Only the pool is ranked: the retriever keeps its best documents only.
+    const pool = index.retriever.search(boostOf, poolSize);
     const learned = input.site
       ? await store.boosts(query.key, input.site, { termWeight: idf })
       : new Map<string, number>();
-    const pool = hits.slice(0, poolSize);
     for (const code of learned.keys())
       if (!pool.some((h) => h.id === code)) pool.push({ id: code, score: 0 } as never);
     const top = pool[0]?.score ?? 1;
@@ -232,9 +233,9 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     const candidates: Candidate[] = [];
     for (const hit of pool) {
       const code = String(hit.id);
-      const act = referential.act(code);
-      const p = profile(code);
-      if (!act || !p) continue;
+      const entry = profiled(code);
+      if (!entry) continue;
+      const { act, profile: p } = entry;
       if (
         input.date &&
         ((act.startDate && act.startDate > input.date) || (act.endDate && act.endDate < input.date))
@@ -323,11 +324,15 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
           engine = "offline+llm";
         }
       }
+      // Each candidate's margin over the best of the others: the best's over the runner-up, the others' over the best.
+      let first = -1;
+      for (let i = 0; i < ordered.length; i++)
+        if (first < 0 || (ordered[i] as Candidate).score > (ordered[first] as Candidate).score) first = i;
+      let runnerUp = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < ordered.length; i++)
+        if (i !== first) runnerUp = Math.max(runnerUp, (ordered[i] as Candidate).score);
       const margins = ordered.map((c, i) => {
-        const best = ordered.reduce(
-          (m, o, j) => (j === i ? m : Math.max(m, o.score)),
-          Number.NEGATIVE_INFINITY,
-        );
+        const best = i === first ? runnerUp : (ordered[first] as Candidate).score;
         return Number.isFinite(best) ? c.score - best : 1;
       });
       type Entry = {
