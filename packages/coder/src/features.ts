@@ -10,6 +10,8 @@ export interface ActProfile {
   terms: Set<string>;
   /** `terms` in code-unit order, so a prefix is found by binary search. */
   sortedTerms: string[];
+  /** The terms' `headBit`s: a term (or prefix) whose bit is not set is none of them and starts none. */
+  headMask: number;
   /** Content terms of the long label only. */
   labelTerms: string[];
   /** `labelTerms` without the figures (compared as quantities, not as words). */
@@ -221,6 +223,7 @@ export function profileAct(act: Act, aliases: readonly string[] = [], conjunctio
     code: act.code,
     terms,
     sortedTerms: [...terms].sort(),
+    headMask: [...terms].reduce((mask, t) => mask | headBit(t), 0),
     labelTerms,
     labelWords: labelTerms.filter((t) => !/^[0-9]+$/.test(t)),
     approach: LETTER4[act.code[3] ?? ""] ?? "other",
@@ -304,6 +307,8 @@ export interface QueryView {
   query: NormalisedQuery;
   /** term → weight × idf (a term written twice, an expansion and the word itself, counts once, at its highest weight). */
   weighted: [string, number][];
+  /** The `headBit` of each weighted term. */
+  weightedBits: number[];
   total: number;
   seen: Set<string>;
   /** Adjacent terms as written or expanded ("sond intraatri"), in the text's order. */
@@ -362,6 +367,7 @@ export function viewQuery(
   return {
     query: q,
     weighted,
+    weightedBits: weighted.map(([term]) => headBit(term)),
     total,
     seen,
     pairs: new Set(pairsOf(ordered.map((t) => t.term))),
@@ -402,11 +408,15 @@ export function featureScore(
   const matchedTerms = new Set<string>();
   const qWeight = view.total;
   let qMatched = 0;
-  for (const [term, w] of view.weighted)
-    if (p.terms.has(term) || (term.length >= 5 && hasPrefixOf(p.sortedTerms, term))) {
+  for (let i = 0; i < view.weighted.length; i++) {
+    const [term, w] = view.weighted[i] as [string, number];
+    if ((p.headMask & (view.weightedBits[i] as number)) === 0) continue;
+    // From 5 letters the term itself or a longer term of the act: the binary search finds either.
+    if (term.length >= 5 ? hasPrefixOf(p.sortedTerms, term) : p.terms.has(term)) {
       qMatched += w;
       matchedTerms.add(term);
     }
+  }
   parts.queryCoverage = qWeight > 0 ? (weights.queryCoverage * qMatched) / qWeight : 0;
   // Figures are compared as quantities, not as words ("8 ans" says nothing for "Avulsion de 8 dents").
   const labelWords = p.labelWords;
@@ -535,6 +545,15 @@ function clauseSaid(view: QueryView, alternatives: ActProfile["withClauses"][num
 function someIn<T>(values: Iterable<T>, set: ReadonlySet<T>): boolean {
   for (const v of values) if (set.has(v)) return true;
   return false;
+}
+
+/**
+ * One of 32 bits for a term's first three letters (every bit for a shorter term): a term and the terms it
+ * starts share it, so an act lacking the bit of a query term has neither.
+ */
+function headBit(term: string): number {
+  if (term.length < 3) return -1;
+  return 1 << ((term.charCodeAt(0) * 961 + term.charCodeAt(1) * 31 + term.charCodeAt(2)) & 31);
 }
 
 /** Whether a term of the sorted list starts with `prefix`: they all sort right after it. */
