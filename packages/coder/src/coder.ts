@@ -1,4 +1,4 @@
-import { type Act, type Referential, validate as validateRules } from "@ccam/ccam";
+import { type Act, type Referential, type ValidationIssue, validate as validateRules } from "@ccam/ccam";
 import { calibrate, DEFAULT_CALIBRATION } from "./calibration.js";
 import {
   type ActProfile,
@@ -35,6 +35,8 @@ import type {
 
 const POOL = 80;
 const SEGMENT_POOL = 25;
+/** Rule-engine answers kept per (date, code). */
+const MAX_KEPT_ISSUES = 20_000;
 
 export interface Candidate {
   code: string;
@@ -282,17 +284,34 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return merged.map((s) => ({ ...s, text: query.original.slice(s.start, s.end) }));
   };
 
+  // The rule engine is pure: without a patient, one code on one date always gets the same issues, so they are
+  // kept (bounded; a validator given in the options is asked every time).
+  const issuesKept = new Map<string, ValidationIssue[]>();
+  const issuesOf = (code: string, input: SuggestInput): ValidationIssue[] => {
+    const date = input.date ?? new Date().toISOString().slice(0, 10);
+    const run = () =>
+      validate(
+        {
+          date,
+          ...(input.patient ? { patient: input.patient } : {}),
+          acts: [{ code, activity: 1, phase: 0 }],
+        },
+        referential,
+      ).issues;
+    if (input.patient || options.validate) return run();
+    const key = `${date} ${code}`;
+    let issues = issuesKept.get(key);
+    if (!issues) {
+      issues = run();
+      if (issuesKept.size >= MAX_KEPT_ISSUES) issuesKept.clear();
+      issuesKept.set(key, issues);
+    }
+    return issues;
+  };
+
   /** The rule engine on the suggestion alone: a suggestion that would be rejected is never offered as valid. */
   const findingsOf = (code: string, input: SuggestInput): { findings: Finding[]; blocked: boolean } => {
-    const result = validate(
-      {
-        date: input.date ?? new Date().toISOString().slice(0, 10),
-        ...(input.patient ? { patient: input.patient } : {}),
-        acts: [{ code, activity: 1, phase: 0 }],
-      },
-      referential,
-    );
-    const findings = result.issues.map((issue) => ({
+    const findings = issuesOf(code, input).map((issue) => ({
       rule: issue.rule,
       severity: issue.severity,
       ...(issue.code ? { code: issue.code } : {}),
