@@ -1,4 +1,4 @@
-import { type Referential, validate as validateRules } from "@ccam/ccam";
+import { type Act, type Referential, type ValidationIssue, validate as validateRules } from "@ccam/ccam";
 import { calibrate, DEFAULT_CALIBRATION } from "./calibration.js";
 import {
   type ActProfile,
@@ -35,6 +35,8 @@ import type {
 
 const POOL = 80;
 const SEGMENT_POOL = 25;
+/** Rule-engine answers kept per (date, code). */
+const MAX_KEPT_ISSUES = 20_000;
 
 export interface Candidate {
   code: string;
@@ -65,16 +67,17 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   const index = await loadOrBuildIndex(referential, options.cacheDir, aliases);
   const lexicon = buildLexicon([...(await loadLexiconEntries()), ...index.mined]);
   const conjunctions = mineConjunctions(referential.acts.values());
-  const profiles = new Map<string, ActProfile>();
-  const profile = (code: string): ActProfile | undefined => {
-    let p = profiles.get(code);
-    if (!p) {
+  // The act with its profile, so a candidate costs one lookup.
+  const profiles = new Map<string, { act: Act; profile: ActProfile }>();
+  const profiled = (code: string): { act: Act; profile: ActProfile } | undefined => {
+    let entry = profiles.get(code);
+    if (!entry) {
       const act = referential.act(code);
       if (!act) return undefined;
-      p = profileAct(act, aliases.byCode.get(code), conjunctions.get(code));
-      profiles.set(code, p);
+      entry = { act, profile: profileAct(act, aliases.byCode.get(code), conjunctions.get(code)) };
+      profiles.set(code, entry);
     }
-    return p;
+    return entry;
   };
   const weights = { ...DEFAULT_WEIGHTS };
   const heads = mineActionHeads(referential.acts.values());
@@ -217,11 +220,11 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
       }
     const boostOf = new Map<string, number>();
     for (const t of query.terms) boostOf.set(t.term, Math.max(boostOf.get(t.term) ?? 0, t.weight));
-    const hits = index.retriever.search(boostOf);
+    // Only the pool is ranked: the retriever keeps its best documents only.
+    const pool = index.retriever.search(boostOf, poolSize);
     const learned = input.site
       ? await store.boosts(query.key, input.site, { termWeight: idf })
       : new Map<string, number>();
-    const pool = hits.slice(0, poolSize);
     for (const code of learned.keys())
       if (!pool.some((h) => h.id === code)) pool.push({ id: code, score: 0 } as never);
     const top = pool[0]?.score ?? 1;
@@ -232,9 +235,9 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     const candidates: Candidate[] = [];
     for (const hit of pool) {
       const code = String(hit.id);
-      const act = referential.act(code);
-      const p = profile(code);
-      if (!act || !p) continue;
+      const entry = profiled(code);
+      if (!entry) continue;
+      const { act, profile: p } = entry;
       if (
         input.date &&
         ((act.startDate && act.startDate > input.date) || (act.endDate && act.endDate < input.date))
@@ -281,17 +284,34 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
     return merged.map((s) => ({ ...s, text: query.original.slice(s.start, s.end) }));
   };
 
+  // The rule engine is pure: without a patient, one code on one date always gets the same issues, so they are
+  // kept (bounded; a validator given in the options is asked every time).
+  const issuesKept = new Map<string, ValidationIssue[]>();
+  const issuesOf = (code: string, input: SuggestInput): ValidationIssue[] => {
+    const date = input.date ?? new Date().toISOString().slice(0, 10);
+    const run = () =>
+      validate(
+        {
+          date,
+          ...(input.patient ? { patient: input.patient } : {}),
+          acts: [{ code, activity: 1, phase: 0 }],
+        },
+        referential,
+      ).issues;
+    if (input.patient || options.validate) return run();
+    const key = `${date} ${code}`;
+    let issues = issuesKept.get(key);
+    if (!issues) {
+      issues = run();
+      if (issuesKept.size >= MAX_KEPT_ISSUES) issuesKept.clear();
+      issuesKept.set(key, issues);
+    }
+    return issues;
+  };
+
   /** The rule engine on the suggestion alone: a suggestion that would be rejected is never offered as valid. */
   const findingsOf = (code: string, input: SuggestInput): { findings: Finding[]; blocked: boolean } => {
-    const result = validate(
-      {
-        date: input.date ?? new Date().toISOString().slice(0, 10),
-        ...(input.patient ? { patient: input.patient } : {}),
-        acts: [{ code, activity: 1, phase: 0 }],
-      },
-      referential,
-    );
-    const findings = result.issues.map((issue) => ({
+    const findings = issuesOf(code, input).map((issue) => ({
       rule: issue.rule,
       severity: issue.severity,
       ...(issue.code ? { code: issue.code } : {}),
@@ -323,11 +343,15 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
           engine = "offline+llm";
         }
       }
+      // Each candidate's margin over the best of the others: the best's over the runner-up, the others' over the best.
+      let first = -1;
+      for (let i = 0; i < ordered.length; i++)
+        if (first < 0 || (ordered[i] as Candidate).score > (ordered[first] as Candidate).score) first = i;
+      let runnerUp = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < ordered.length; i++)
+        if (i !== first) runnerUp = Math.max(runnerUp, (ordered[i] as Candidate).score);
       const margins = ordered.map((c, i) => {
-        const best = ordered.reduce(
-          (m, o, j) => (j === i ? m : Math.max(m, o.score)),
-          Number.NEGATIVE_INFINITY,
-        );
+        const best = i === first ? runnerUp : (ordered[first] as Candidate).score;
         return Number.isFinite(best) ? c.score - best : 1;
       });
       type Entry = {

@@ -8,8 +8,14 @@ import { indexTerms, otherNamesOf, stem, tokenizeWithOffsets } from "./text.js";
 export interface ActProfile {
   code: string;
   terms: Set<string>;
+  /** `terms` in code-unit order, so a prefix is found by binary search. */
+  sortedTerms: string[];
+  /** The terms' `headBit`s: a term (or prefix) whose bit is not set is none of them and starts none. */
+  headMask: number;
   /** Content terms of the long label only. */
   labelTerms: string[];
+  /** `labelTerms` without the figures (compared as quantities, not as words). */
+  labelWords: string[];
   approach: Approach | "orifice" | "imaging" | "other";
   injection: boolean | undefined;
   laterality: "bilateral" | "unilateral" | undefined;
@@ -18,6 +24,8 @@ export interface ActProfile {
   heads: string[];
   /** Stems that follow "sans" / "avec" in the label. */
   without: string[][];
+  /** Each `without` phrase without its generic act words ("pose", "mise en place"). */
+  withoutContent: string[][];
   with: string[][];
   /**
    * Each "avec"/"dans" clause whole (the approach left out), as its alternatives ("avec ondes de choc ou laser"):
@@ -210,15 +218,20 @@ export function profileAct(act: Act, aliases: readonly string[] = [], conjunctio
   if (/guidage scanographique/.test(folded)) guidance.add("scanner");
   if (/guidage endoscopique/.test(folded)) guidance.add("endoscopic");
   const line = act.lines.find((l) => l.activity === 1 && l.phase === 0);
+  const clauseStems = clauses(folded);
   return {
     code: act.code,
     terms,
+    sortedTerms: [...terms].sort(),
+    headMask: [...terms].reduce((mask, t) => mask | headBit(t), 0),
     labelTerms,
+    labelWords: labelTerms.filter((t) => !/^[0-9]+$/.test(t)),
     approach: LETTER4[act.code[3] ?? ""] ?? "other",
     injection,
     laterality,
     extent,
-    ...clauses(folded),
+    ...clauseStems,
+    withoutContent: clauseStems.without.map((ph) => ph.filter((w) => !GENERIC_ACTS.has(w))),
     heads: labelHeads(folded),
     child: /enfant|nourrisson|nouveau-ne|nouveau ne|premature|avant l'age/.test(folded),
     adult: /adulte/.test(folded),
@@ -285,27 +298,53 @@ export interface FeatureScore {
   matchedTerms: Set<string>;
 }
 
-/** Feature agreement between the query and an act: positive when they agree, negative when they contradict. */
 /**
  * What the feature score needs of a query, computed once per query rather than once per candidate: each term
- * once at its highest weight times its IDF, and the terms long enough to match by prefix.
+ * once at its highest weight times its IDF, the terms long enough to match by prefix, and the word tests the
+ * candidates' labels ask over and over (each word's answer kept for the query's other candidates).
  */
 export interface QueryView {
   query: NormalisedQuery;
   /** term → weight × idf (a term written twice, an expansion and the word itself, counts once, at its highest weight). */
   weighted: [string, number][];
+  /** The `headBit` of each weighted term. */
+  weightedBits: number[];
   total: number;
   seen: Set<string>;
-  /** Seen terms of 5+ letters (prefix matches). */
-  long: string[];
   /** Adjacent terms as written or expanded ("sond intraatri"), in the text's order. */
   pairs: Set<string>;
-  /** Terms that name the act somewhere (not only its indication). */
-  acted: Set<string>;
   /** The act's words that head labels of acts other than examinations (action letter not Q): "exérèse". */
   therapy: string[];
   idf: (term: string) => number;
+  /** Said by the act's words (not only the indication's), as written or by a prefix of 5+ letters. */
+  says: (w: string) => boolean;
+  /**
+   * Mentioned by the same stem or a derivation sharing its root ("verrouillé" for "verrouillage", "cimenté" for
+   * "cimentée").
+   */
+  mentions: (w: string) => boolean;
+  /** Seen as written or by a prefix of 5+ letters. */
+  names: (w: string) => boolean;
+  /** A pathology examination is asked for ("anatomopathologique", "extemporané", …). */
+  pathology: boolean;
+  /** A supplement or flat rate is asked for. */
+  supplement: boolean;
 }
+
+/** `test` with each word's answer kept: the same label words come back with every candidate of a query. */
+function memoised(test: (w: string) => boolean): (w: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (w) => {
+    let answer = answers.get(w);
+    if (answer === undefined) {
+      answer = test(w);
+      answers.set(w, answer);
+    }
+    return answer;
+  };
+}
+
+const SUPPLEMENT = stem("supplement");
 
 export function viewQuery(
   q: NormalisedQuery,
@@ -319,16 +358,19 @@ export function viewQuery(
   let total = 0;
   for (const [, w] of weighted) total += w;
   const seen = new Set(best.keys());
+  // Seen terms of 5+ letters (prefix matches), and the terms that name the act somewhere (not only its indication).
+  const long = [...seen].filter((s) => s.length >= 5);
+  const acted = new Set(q.terms.filter((t) => !t.indication).map((t) => t.term));
+  const actedLong = long.filter((s) => acted.has(s));
   // Terms in the text's order (a key's expansion words keep theirs); faint context terms have no span.
   const ordered = q.terms.filter((t) => t.end > t.start).sort((a, b) => a.start - b.start);
   return {
     query: q,
     weighted,
+    weightedBits: weighted.map(([term]) => headBit(term)),
     total,
     seen,
-    long: [...seen].filter((s) => s.length >= 5),
     pairs: new Set(pairsOf(ordered.map((t) => t.term))),
-    acted: new Set(q.terms.filter((t) => !t.indication).map((t) => t.term)),
     therapy: [
       ...new Set(
         q.terms
@@ -337,47 +379,64 @@ export function viewQuery(
       ),
     ],
     idf,
+    says: memoised((w) => acted.has(w) || (w.length >= 5 && actedLong.some((s) => w.startsWith(s)))),
+    mentions: memoised(
+      (w) =>
+        seen.has(w) ||
+        (w.length >= 5 && long.some((s) => (w.startsWith(s) || s.startsWith(w)) && !/^[0-9]/.test(s))),
+    ),
+    names: memoised((w) => seen.has(w) || (w.length >= 5 && long.some((s) => w.startsWith(s)))),
+    pathology: PATHOLOGY_CUES.some((c) => [...seen].some((s) => s.startsWith(c))),
+    supplement: seen.has(SUPPLEMENT) || seen.has("forfait"),
   };
 }
 
+const NO_TERMS: ReadonlySet<string> = new Set();
+
+/** Feature agreement between the query and an act: positive when they agree, negative when they contradict. */
 export function featureScore(
   view: QueryView,
   p: ActProfile,
   weights: FeatureWeights,
   actions: ReadonlySet<string>,
-  topographies: ReadonlySet<string> = new Set(),
+  topographies: ReadonlySet<string> = NO_TERMS,
 ): FeatureScore {
-  const { query: q, seen, long } = view;
-  /** Said by the act's words (not only the indication's), as written or by a prefix of 5+ letters. */
-  const acted = (w: string): boolean =>
-    view.acted.has(w) || (w.length >= 5 && long.some((s) => view.acted.has(s) && w.startsWith(s)));
+  const { query: q, seen, says, mentions } = view;
   const parts: Record<string, number> = {};
   const f = q.features;
   // Lexical coverage, both ways.
   const matchedTerms = new Set<string>();
   const qWeight = view.total;
   let qMatched = 0;
-  for (const [term, w] of view.weighted)
-    if (p.terms.has(term) || (term.length >= 5 && hasPrefixOf(p.terms, term))) {
+  for (let i = 0; i < view.weighted.length; i++) {
+    const [term, w] = view.weighted[i] as [string, number];
+    if ((p.headMask & (view.weightedBits[i] as number)) === 0) continue;
+    // From 5 letters the term itself or a longer term of the act: the binary search finds either.
+    if (term.length >= 5 ? hasPrefixOf(p.sortedTerms, term) : p.terms.has(term)) {
       qMatched += w;
       matchedTerms.add(term);
     }
+  }
   parts.queryCoverage = qWeight > 0 ? (weights.queryCoverage * qMatched) / qWeight : 0;
   // Figures are compared as quantities, not as words ("8 ans" says nothing for "Avulsion de 8 dents").
-  const labelWords = p.labelTerms.filter((t) => !/^[0-9]+$/.test(t));
+  const labelWords = p.labelWords;
   // Only the act's words cover the label ("échec du misoprostol" covers no "moyen médicamenteux"), and a clause
   // the label excludes ("en dehors d'un bloc médicotechnique") is covered by the text excluding it ("en chambre").
-  const agreed = new Set([
-    ...p.without.filter((ph) => ph.some((w) => q.negated.has(w))).flat(),
-    ...p.nonTerms.filter((w) => q.negated.has(w)),
-  ]);
-  const labelMatched = labelWords.filter((t) => acted(t) || agreed.has(t)).length;
+  const agreed =
+    q.negated.size === 0
+      ? NO_TERMS
+      : new Set([
+          ...p.without.filter((ph) => ph.some((w) => q.negated.has(w))).flat(),
+          ...p.nonTerms.filter((w) => q.negated.has(w)),
+        ]);
+  let labelMatched = 0;
+  for (const t of labelWords) if (says(t) || agreed.has(t)) labelMatched++;
   parts.labelCoverage =
     labelWords.length > 0 ? (weights.labelCoverage * labelMatched) / labelWords.length : 0;
 
   if (f.approaches.size > 0) {
     // The code's 4th letter, or an approach the label names ("par cœlioscopie ou par laparotomie" is coded A).
-    if (f.approaches.has(p.approach as Approach) || [...p.labelApproaches].some((a) => f.approaches.has(a)))
+    if (f.approaches.has(p.approach as Approach) || someIn(p.labelApproaches, f.approaches))
       parts.approach = weights.approach;
     // Letter C is an endoscopic approach too (through the wall): "endoscopique" does not contradict it.
     else if (f.approaches.has("endoscopy") && p.approach === "laparoscopy") parts.approach = 0;
@@ -401,21 +460,14 @@ export function featureScore(
   // An unqualified "-ectomie" is total: a partial variant needs the text to say so.
   else if (!f.extent && p.extent === "partial") parts.extent = -weights.extent / 2;
   // Pathology examinations of a specimen (letters 3-4 QX) are the pathologist's acts: only on an explicit cue.
-  if (p.code.slice(2, 4) === "QX" && !PATHOLOGY_CUES.some((c) => [...seen].some((s) => s.startsWith(c))))
-    parts.pathology = -weights.supplement;
+  if (p.code[2] === "Q" && p.code[3] === "X" && !view.pathology) parts.pathology = -weights.supplement;
   // Supplements and flat rates (YYYY) only on an explicit cue.
-  if (p.code.startsWith("YYYY") && !seen.has(stem("supplement")) && !seen.has("forfait"))
-    parts.supplement = -weights.supplement;
+  if (p.code.startsWith("YYYY") && !view.supplement) parts.supplement = -weights.supplement;
   if (p.child) parts.age = f.child ? weights.age : -weights.age;
   else if (p.adult && f.child) parts.age = -weights.age;
   for (const g of p.guidance)
     parts.guidance = (parts.guidance ?? 0) + (f.guidance.has(g as never) ? weights.guidance : 0);
   // Negations: "sans X" in the text against "avec X" / "sans X" in the label, and the reverse.
-  // A clause word is mentioned by the same stem or a derivation sharing its root ("verrouillé" for
-  // "verrouillage", "cimenté" for "cimentée").
-  const mentions = (w: string): boolean =>
-    seen.has(w) ||
-    (w.length >= 5 && long.some((s) => (w.startsWith(s) || s.startsWith(w)) && !/^[0-9]/.test(s)));
   let neg = 0;
   for (const n of q.negated) {
     // "non ciblée" in the text agrees with "Biopsie non ciblée".
@@ -428,35 +480,21 @@ export function featureScore(
   // "non X" in the label when the text says X.
   for (const n of p.nonTerms) if (seen.has(n) && !q.negated.has(n)) neg -= weights.negation;
   // "sans X Y" in the label when the text says most of X Y (and negates none of it).
-  for (const ph of p.without) {
-    const content = ph.filter((w) => !GENERIC_ACTS.has(w));
-    if (!ph.some((w) => q.negated.has(w)) && content.filter(mentions).length * 2 >= content.length + 1)
+  for (let k = 0; k < p.without.length; k++) {
+    const content = p.withoutContent[k] as string[];
+    let mentioned = 0;
+    for (const w of content) if (mentions(w)) mentioned++;
+    if (!someIn(p.without[k] as string[], q.negated) && mentioned * 2 >= content.length + 1)
       neg -= weights.negation;
   }
   if (neg) parts.negation = neg;
   // The plain variant is the default: an "avec X" the text does not mention costs, a "sans X" it does not mention helps.
   let plain = 0;
-  // A clause (one of its alternatives: "avec ondes de choc ou laser") is said when two of its words stand
-  // together in the text ("angle colique" of ACG), when the text names one of its rare words ("pléthysmo" says
-  // "avec mesure des volumes … par pléthysmographie"), or its only word; common words scattered over the text
-  // do not say it ("veine céphalique gauche" is no "sonde dans une veine cardiaque gauche"). Only the act's
-  // words count, not the indication's ("pour rupture de la coiffe" says no "avec réinsertion … de la coiffe").
-  for (const alternatives of p.withClauses) {
-    const said =
-      alternatives.length === 0 ||
-      alternatives.some(
-        (a) =>
-          a.pairs.some((pair) => view.pairs.has(pair)) ||
-          a.content.some((w) => acted(w) && view.idf(w) >= RARE_IDF) ||
-          (acted(a.head) && a.content.length <= 1),
-      );
-    if (!said) plain -= weights.plain;
-  }
+  for (const alternatives of p.withClauses) if (!clauseSaid(view, alternatives)) plain -= weights.plain;
   for (const ph of p.without)
     if (!ph.some((w) => mentions(w) || q.negated.has(w))) plain += weights.plain / 2;
   if (plain) parts.plain = plain;
-  if (p.heads.some((h) => seen.has(h) || (h.length >= 5 && long.some((s) => h.startsWith(s)))))
-    parts.head = weights.head;
+  if (p.heads.some(view.names)) parts.head = weights.head;
   const quantity = quantityAgreement(p.ranges, f.quantities);
   if (quantity) parts.quantity = weights.quantity * quantity;
   if (actions.size > 0) {
@@ -478,16 +516,56 @@ export function featureScore(
   }
   // "une sonde dans l'oreillette et une dans le ventricule" is not "une sonde intraatriale ou intraventriculaire":
   // a label offering one of two things the text both names.
-  else if (p.alternatives.some(([a, b]) => acted(a) && acted(b))) parts.conjunction = -weights.extent;
+  else if (p.alternatives.some(([a, b]) => says(a) && says(b))) parts.conjunction = -weights.extent;
   if (p.complement) parts.complement = -weights.complement;
   if (p.tariff === null) parts.unpaid = -weights.unpaid;
-  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  // Summed in the parts' order, as the scores always were.
+  let total = 0;
+  for (const k in parts) total += parts[k] as number;
   return { total, parts, matchedTerms };
 }
 
-function hasPrefixOf(terms: Set<string>, prefix: string): boolean {
-  for (const t of terms) if (t.startsWith(prefix)) return true;
+/**
+ * A clause (one of its alternatives: "avec ondes de choc ou laser") is said when two of its words stand
+ * together in the text ("angle colique" of ACG), when the text names one of its rare words ("pléthysmo" says
+ * "avec mesure des volumes … par pléthysmographie"), or its only word; common words scattered over the text
+ * do not say it ("veine céphalique gauche" is no "sonde dans une veine cardiaque gauche"). Only the act's
+ * words count, not the indication's ("pour rupture de la coiffe" says no "avec réinsertion … de la coiffe").
+ */
+function clauseSaid(view: QueryView, alternatives: ActProfile["withClauses"][number]): boolean {
+  if (alternatives.length === 0) return true;
+  for (const a of alternatives) {
+    for (const pair of a.pairs) if (view.pairs.has(pair)) return true;
+    for (const w of a.content) if (view.says(w) && view.idf(w) >= RARE_IDF) return true;
+    if (view.says(a.head) && a.content.length <= 1) return true;
+  }
   return false;
+}
+
+function someIn<T>(values: Iterable<T>, set: ReadonlySet<T>): boolean {
+  for (const v of values) if (set.has(v)) return true;
+  return false;
+}
+
+/**
+ * One of 32 bits for a term's first three letters (every bit for a shorter term): a term and the terms it
+ * starts share it, so an act lacking the bit of a query term has neither.
+ */
+function headBit(term: string): number {
+  if (term.length < 3) return -1;
+  return 1 << ((term.charCodeAt(0) * 961 + term.charCodeAt(1) * 31 + term.charCodeAt(2)) & 31);
+}
+
+/** Whether a term of the sorted list starts with `prefix`: they all sort right after it. */
+function hasPrefixOf(sorted: readonly string[], prefix: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as string) < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && (sorted[lo] as string).startsWith(prefix);
 }
 
 export interface FeatureWeights {

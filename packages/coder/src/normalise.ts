@@ -51,6 +51,8 @@ export interface Lexicon {
   terms: Map<string, string[]>;
   /** Longest key in words. */
   maxWords: number;
+  /** First words of the multi-word keys, as written and as stems: a word that opens none starts no longer key. */
+  openers: Set<string>;
   /** Single-word keys by stem, so "cutanées" finds the entry of "cutané". */
   stems: Map<string, string[]>;
   /** Stems the labels use; when set, a prefix is glued to the next word only if the result is one of them. */
@@ -63,6 +65,8 @@ export interface Lexicon {
   collapsed?: Map<string, string>;
   /** Single-word keys of 4+ letters by first letter (typos of abbreviations and lay words). */
   keysByInitial?: Map<string, string[]>;
+  /** Corrections already searched for among `words` (the search walks every label word). */
+  corrected?: { words: ReadonlySet<string>; answers: Map<string, string | undefined> };
 }
 
 const collapseDoubles = (w: string): string => w.replace(/(.)\1+/g, "$1");
@@ -78,6 +82,19 @@ export function correctWord(word: string, lexicon: Lexicon): string | undefined 
     return undefined;
   if (words.has(word) || lexicon.terms.has(word) || lexicon.stems.has(stem(word))) return undefined;
   if (lexicon.vocabulary?.has(stem(word))) return undefined;
+  if (lexicon.corrected?.words !== words) lexicon.corrected = { words, answers: new Map() };
+  const { answers } = lexicon.corrected;
+  if (answers.has(word)) return answers.get(word);
+  const fixed = searchCorrection(word, words, lexicon);
+  // Bounded: free text brings new words without end.
+  if (answers.size >= MAX_CORRECTED) answers.clear();
+  answers.set(word, fixed);
+  return fixed;
+}
+
+const MAX_CORRECTED = 10_000;
+
+function searchCorrection(word: string, words: ReadonlySet<string>, lexicon: Lexicon): string | undefined {
   if (!lexicon.collapsed) {
     const collapsed = new Map<string, string>();
     const keys = [...lexicon.terms.keys()].filter(
@@ -151,18 +168,23 @@ export function buildLexicon(entries: Iterable<[string, string]>): Lexicon {
     maxWords = Math.max(maxWords, words.length);
   }
   const stems = new Map<string, string[]>();
+  const openers = new Set<string>();
   for (const [k, v] of terms) {
     if (!k.includes(" ")) {
       if (k.length >= 4 && !stems.has(stem(k))) stems.set(stem(k), v);
     } else {
+      openers.add(k.split(" ")[0] as string);
       // Multi-word keys also match by stems, articles aside: "dents de sagesse" finds "dent de sagesse". A key
       // left with one word ("par le vagin", "me suis coupé") only matches as written, or it would fire on
       // every "vagin" or "coupe".
       const sk = phraseKey(k.split(" "));
-      if (sk.includes(" ") && !stems.has(sk)) stems.set(sk, v);
+      if (sk.includes(" ")) {
+        openers.add(sk.split(" ")[0] as string);
+        if (!stems.has(sk)) stems.set(sk, v);
+      }
     }
   }
-  return { terms, maxWords: maxWords + 1, stems };
+  return { terms, maxWords: maxWords + 1, openers, stems };
 }
 
 const LESIONS = new Set(
@@ -553,7 +575,8 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     current = i;
     // 1. Lexicon, longest key first (multi-word keys before gluing, so "sous scopie" stays a guidance cue).
     let matched = 0;
-    for (let n = Math.min(lexicon.maxWords, tokens.length - i); n >= 1; n--) {
+    const opens = lexicon.openers.has(tok.text) || lexicon.openers.has(stem(tok.text));
+    for (let n = opens ? Math.min(lexicon.maxWords, tokens.length - i) : 1; n >= 1; n--) {
       const slice = tokens.slice(i, i + n);
       const key = slice.map((t) => t.text).join(" ");
       let expansion = lexicon.terms.get(key);
@@ -645,9 +668,10 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
     i++;
   }
 
+  const foldedText = foldText(text);
   let trimester: 1 | 2 | 3 | undefined;
   // "9 SA" is a pregnancy in its 1st trimester: the labels say "au 1er trimestre de la grossesse".
-  for (const m of foldText(text).matchAll(/\b([0-9]{1,2})\s*(?:sa|semaines? d amenorrhee)\b/g)) {
+  for (const m of foldedText.matchAll(/\b([0-9]{1,2})\s*(?:sa|semaines? d amenorrhee)\b/g)) {
     const weeks = Number(m[1]);
     const tok = tokens.find((t) => t.start >= (m.index ?? 0)) ?? tokens[0];
     if (!tok || weeks < 4 || weeks > 43) continue;
@@ -686,7 +710,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
   // "échographie du 3e trimestre": the trimester written out.
   if (!trimester) {
     const m = /\b(1er|1re|premier|1|2e|2eme|deuxieme|second|2|3e|3eme|troisieme|3)\s+trimestre\b/.exec(
-      foldText(text),
+      foldedText,
     );
     if (m) {
       const w = m[1] as string;
@@ -833,7 +857,7 @@ export function normalise(text: string, lexicon: Lexicon): NormalisedQuery {
       extent,
       guidance,
       numbers,
-      quantities: dental ? dentalQuantities(text) : textQuantities(foldText(text)),
+      quantities: dental ? dentalQuantities(text, foldedText) : textQuantities(foldedText),
       child,
       adult,
       ...(trimester ? { trimester } : {}),
@@ -878,8 +902,8 @@ function toothTerms(word: string): string[] | undefined {
 }
 
 /** In dental text, numbers are teeth, not counts; "MOD" is three faces; "36 et 46" counts 2 teeth. */
-function dentalQuantities(text: string): Quantity[] {
-  const out = textQuantities(foldText(text)).filter((q) => q.unit !== null || q.value <= 10);
+function dentalQuantities(text: string, folded: string): Quantity[] {
+  const out = textQuantities(folded).filter((q) => q.unit !== null || q.value <= 10);
   const teeth = new Set(
     tokenizeWithOffsets(text)
       .filter((t) => toothTerms(t.text))

@@ -55,35 +55,69 @@ export class TermRetriever {
   private readonly ids: string[] = [];
   private sums = new Float64Array(0);
   private counts = new Int32Array(0);
+  /** Documents a query has matched, in first-match order (reused across queries). */
+  private readonly touched: number[] = [];
 
   constructor(private readonly index: MiniSearch<ActDocument>) {}
 
-  /** Documents matching any of the terms (term → its boost; a term containing spaces counts as its words). */
-  search(boosts: ReadonlyMap<string, number>): RetrievalHit[] {
-    const touched: number[] = [];
+  /**
+   * Documents matching any of the terms (term → its boost; a term containing spaces counts as its words), best
+   * first; with `limit`, only the first `limit` of that order (ties keep the order documents were first matched
+   * in, as the stable sort of the whole list does).
+   */
+  search(boosts: ReadonlyMap<string, number>, limit = Number.POSITIVE_INFINITY): RetrievalHit[] {
+    const touched = this.touched;
+    touched.length = 0;
     const seen = new Set<string>();
-    for (const term of [...boosts.keys()].join(" ").split(" ")) {
-      if (!term) continue;
-      const first = !seen.has(term);
-      seen.add(term);
-      const { docs, scores } = this.termHits(term, boosts.get(term) ?? 1);
-      for (let i = 0; i < docs.length; i++) {
-        const d = docs[i] as number;
-        if (this.counts[d] === 0) touched.push(d);
-        this.sums[d] = (this.sums[d] as number) + (scores[i] as number);
-        // MiniSearch counts a term once per document however often it is repeated in the query.
-        if (first) this.counts[d] = (this.counts[d] as number) + 1;
+    for (const key of boosts.keys())
+      for (const term of key.split(" ")) {
+        if (!term) continue;
+        const first = !seen.has(term);
+        seen.add(term);
+        const { docs, scores } = this.termHits(term, boosts.get(term) ?? 1);
+        for (let i = 0; i < docs.length; i++) {
+          const d = docs[i] as number;
+          if (this.counts[d] === 0) touched.push(d);
+          this.sums[d] = (this.sums[d] as number) + (scores[i] as number);
+          // MiniSearch counts a term once per document however often it is repeated in the query.
+          if (first) this.counts[d] = (this.counts[d] as number) + 1;
+        }
       }
+    const scoreOf = (d: number) => (this.sums[d] as number) * (this.counts[d] as number);
+    let hits: RetrievalHit[];
+    if (touched.length <= limit)
+      hits = touched
+        .map((d) => ({ id: this.ids[d] as string, score: scoreOf(d) }))
+        .sort((a, b) => b.score - a.score);
+    else {
+      // Only the best `limit` documents become hits: most matches of a query are never looked at.
+      const best: number[] = [];
+      const bestScores: number[] = [];
+      for (const d of touched) {
+        const score = scoreOf(d);
+        if (best.length >= limit && score <= (bestScores[best.length - 1] as number)) continue;
+        // After the last document scoring at least as much: equal scores keep their first-match order.
+        let lo = 0;
+        let hi = best.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((bestScores[mid] as number) >= score) lo = mid + 1;
+          else hi = mid;
+        }
+        best.splice(lo, 0, d);
+        bestScores.splice(lo, 0, score);
+        if (best.length > limit) {
+          best.pop();
+          bestScores.pop();
+        }
+      }
+      hits = best.map((d, i) => ({ id: this.ids[d] as string, score: bestScores[i] as number }));
     }
-    const hits = touched.map((d) => ({
-      id: this.ids[d] as string,
-      score: (this.sums[d] as number) * (this.counts[d] as number),
-    }));
     for (const d of touched) {
       this.sums[d] = 0;
       this.counts[d] = 0;
     }
-    return hits.sort((a, b) => b.score - a.score);
+    return hits;
   }
 
   private termHits(term: string, boost: number): { docs: Int32Array; scores: Float64Array } {

@@ -8,11 +8,16 @@ export interface Token {
   end: number;
 }
 
+const ASCII_WORD = /^[A-Za-z0-9]+$/;
+
 /** Words of `text` with their offsets in the ORIGINAL string (letters and digits; apostrophes split elisions). */
 export function tokenizeWithOffsets(text: string): Token[] {
   const tokens: Token[] = [];
   for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-    const folded = foldText(match[0]).replace(/[^a-z0-9]/g, "");
+    // Plain ASCII words (most of them) fold to their lower case.
+    const folded = ASCII_WORD.test(match[0])
+      ? match[0].toLowerCase()
+      : foldText(match[0]).replace(/[^a-z0-9]/g, "");
     if (folded) tokens.push({ text: folded, start: match.index, end: match.index + match[0].length });
   }
   return tokens;
@@ -64,8 +69,23 @@ const SUFFIXES = [
   "x",
 ];
 
+/** Stems already computed: the same words are stemmed many times per text. */
+const stems = new Map<string, string>();
+const MAX_STEMS = 10_000;
+
 /** Light French stemmer: strips plural and common derivational endings so "rénale" ~ "rénal", "ablations" ~ "ablation". */
 export function stem(word: string): string {
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    stemmed = stemOf(word);
+    // Bounded: free text brings new words without end.
+    if (stems.size >= MAX_STEMS) stems.clear();
+    stems.set(word, stemmed);
+  }
+  return stemmed;
+}
+
+function stemOf(word: string): string {
   if (word.length <= 3 || /^[0-9]+$/.test(word)) return word;
   for (const suffix of SUFFIXES) {
     if (word.endsWith(suffix) && word.length - suffix.length >= 4) {

@@ -8,6 +8,8 @@ export class Referential {
   readonly acts: ReadonlyMap<string, Act>;
   readonly chapters: ReadonlyMap<string, Chapter>;
   readonly modifiers: ReadonlyMap<string, Modifier>;
+  /** Trails already walked: the rule engine asks for the same chapters on every validation. */
+  private readonly trails = new Map<string, readonly Chapter[]>();
 
   constructor(
     readonly version: ReferentialVersion,
@@ -28,13 +30,19 @@ export class Referential {
 
   /** The chapters from the top level down to `path` ("01", "01.01", "01.01.01", …). */
   chapterTrail(path: string): Chapter[] {
-    const parts = path.split(".");
-    const trail: Chapter[] = [];
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const chapter = this.chapters.get(parts.slice(0, depth).join("."));
-      if (chapter) trail.push(chapter);
+    let trail = this.trails.get(path);
+    if (!trail) {
+      const parts = path.split(".");
+      const found: Chapter[] = [];
+      for (let depth = 1; depth <= parts.length; depth++) {
+        const chapter = this.chapters.get(parts.slice(0, depth).join("."));
+        if (chapter) found.push(chapter);
+      }
+      trail = found;
+      this.trails.set(path, trail);
     }
-    return trail;
+    // A copy: the caller may change its array.
+    return [...trail];
   }
 }
 
