@@ -73,6 +73,14 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     return ((await runtime.database.db.execute(query)) as unknown as { rows: R[] }).rows;
   }
 
+  /** How many rows of a decision table belong to the act. */
+  async function rowsOfAct(table: "act_codes" | "validation_attempts", actId: string): Promise<number> {
+    const [row] = await rowsOf<{ n: number }>(
+      sql`select count(*)::int as n from ${sql.identifier(table)} where act_id = ${actId}`,
+    );
+    return row?.n ?? 0;
+  }
+
   async function waitAnchored(actId: string) {
     for (let attempt = 0; attempt < 60; attempt++) {
       const verification = (await call(auditeur, "GET", `/audit/${actId}/verify`)).json();
@@ -206,12 +214,8 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
     const verification = (await call(auditeur, "GET", `/audit/${act.id}/verify`)).json();
     expect(verification.chain).toEqual({ ok: true, length: 3 });
     expect(verification.differences).toEqual([]);
-    expect(await rowsOf(sql`select count(*)::int as n from act_codes where act_id = ${act.id}`)).toEqual([
-      { n: 1 },
-    ]);
-    expect(
-      await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
-    ).toEqual([{ n: 1 }]);
+    expect(await rowsOfAct("act_codes", act.id)).toBe(1);
+    expect(await rowsOfAct("validation_attempts", act.id)).toBe(1);
   });
 
   it("lets a validation race audited readings of the act: all succeed, one gapless chain that verifies", async () => {
@@ -477,12 +481,8 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested", "act.viewed", "act.validated"]);
       await verified(act.id);
       // The failed first write left nothing behind: one attempt, one code line.
-      expect(
-        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
-      ).toEqual([{ n: 1 }]);
-      expect(await rowsOf(sql`select count(*)::int as n from act_codes where act_id = ${act.id}`)).toEqual([
-        { n: 1 },
-      ]);
+      expect(await rowsOfAct("validation_attempts", act.id)).toBe(1);
+      expect(await rowsOfAct("act_codes", act.id)).toBe(1);
     });
 
     it("validation: another decision committed meanwhile → 409, and the loser wrote nothing", async () => {
@@ -513,9 +513,7 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
           sql`select activity, decided_by from act_codes, actes where act_id = ${act.id} and actes.id = act_id`,
         ),
       ).toEqual([{ activity: 1, decided_by: codeur.user.id }]);
-      expect(
-        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
-      ).toEqual([{ n: 1 }]);
+      expect(await rowsOfAct("validation_attempts", act.id)).toBe(1);
     });
 
     it("validation: the write adds rows only if its guarded status update matched (status changed without an append → 409, nothing added)", async () => {
@@ -529,12 +527,8 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
         service.validate(act.id, [{ code: "NEKA020", activity: 1, phase: 0, modifiers: [] }], contextOf(dim)),
       ).rejects.toMatchObject({ status: 409, title: "Acte déjà traité" });
       expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested"]);
-      expect(await rowsOf(sql`select count(*)::int as n from act_codes where act_id = ${act.id}`)).toEqual([
-        { n: 0 },
-      ]);
-      expect(
-        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
-      ).toEqual([{ n: 0 }]);
+      expect(await rowsOfAct("act_codes", act.id)).toBe(0);
+      expect(await rowsOfAct("validation_attempts", act.id)).toBe(0);
     });
 
     it("override: a lost race rolls its signer nonce back (nonces stay gapless) and the retry signs again", async () => {
@@ -575,9 +569,7 @@ describe("act workflow over HTTP (real V81, rules, coder, ledger on an embedded 
       expect(races).toBe(5);
       expect(await kindsOf(act.id)).toEqual(["act.created", "act.suggested", ...Array(5).fill("act.viewed")]);
       await verified(act.id);
-      expect(
-        await rowsOf(sql`select count(*)::int as n from validation_attempts where act_id = ${act.id}`),
-      ).toEqual([{ n: 0 }]);
+      expect(await rowsOfAct("validation_attempts", act.id)).toBe(0);
       // Left alone, the act is decided at once.
       expect((await runtime.workflow?.acts.validate(act.id, codes, contextOf(dim)))?.act.status).toBe(
         "validated",
