@@ -453,13 +453,7 @@ export class ActService {
     }));
     const decisionCodes: DecisionCodes = codes.map((c) => ({ ...c, modifiers: c.modifiers ?? [] }));
     const referentialVersion = outcome.version;
-    // Every row the write statement adds for the act takes the act's id from the status update's RETURNING. So
-    // the guarded update runs first (it waits for, then re-checks, a row locked by a concurrent writer), and when
-    // it matched no row (the act is no longer pending) each insert gets a NULL act id: the statement fails on that
-    // NOT NULL column and writes nothing. When it matched, no other decision of the act can exist, and the only
-    // possible clash left is the chain position taken by an audited read since our read.
-    const decided = sql`(select ${sql.identifier("id")} from ${sql.identifier(DECISION_CTE)})`;
-    // The statement's values; its SQL is composed once per shape (status, number of code lines).
+    // The statement's values; its SQL is composed once per shape (status, number of code lines), on first use.
     const decision = { id, pending: "pending", status, decidedAt, decidedBy: ctx.actor.id };
     const attempt = { blocking: 0, warnings: outcome.issues.length };
     const values: Record<string, unknown> = {};
@@ -468,9 +462,16 @@ export class ActService {
     lines.forEach((line, i) => {
       bindRecord(values, `line${i}_`, line);
     });
-    const writes = (): [string, SQL][] => {
+    // Every row the write statement adds for the act takes the act's id from the status update's RETURNING. So
+    // the guarded update runs first (it waits for, then re-checks, a row locked by a concurrent writer), and when
+    // it matched no row (the act is no longer pending) each insert gets a NULL act id: the statement fails on that
+    // NOT NULL column and writes nothing. When it matched, no other decision of the act can exist, and the only
+    // possible clash left is the chain position taken by an audited read since our read.
+    // `more`: the writes an override adds, given `decided` (the act id the status update returned).
+    const shape = (more: (decided: SQL) => [string, SQL][]) => () => {
+      const decided = sql`(select ${sql.identifier("id")} from ${sql.identifier(DECISION_CTE)})`;
       const p = placeholdersOf("decision_", decision);
-      return [
+      const writes: [string, SQL][] = [
         [
           DECISION_CTE,
           db
@@ -499,24 +500,26 @@ export class ActService {
               ] as [string, SQL],
             ]
           : []),
+        ...more(decided),
       ];
+      // One row per code line (or one row), only if the update matched: checked below.
+      const select =
+        lines.length > 0
+          ? sql`select ${sql.identifier(LINES_CTE)}.position, ${sql.identifier(LINES_CTE)}.amount from ${sql.identifier(DECISION_CTE)} left join ${sql.identifier(LINES_CTE)} on true`
+          : sql`select null as position, null as amount from ${sql.identifier(DECISION_CTE)}`;
+      return { writes, select, actId: decided };
     };
-    // One row per code line (or one row), only if the update matched: checked below.
-    const select =
-      lines.length > 0
-        ? sql`select ${sql.identifier(LINES_CTE)}.position, ${sql.identifier(LINES_CTE)}.amount from ${sql.identifier(DECISION_CTE)} left join ${sql.identifier(LINES_CTE)} on true`
-        : sql`select null as position, null as amount from ${sql.identifier(DECISION_CTE)}`;
     const previous =
       read.lastPosition === null || read.lastHash === null
         ? undefined
         : { position: read.lastPosition, entryHash: read.lastHash };
-    const write = (tx: Database, entry: AuditEvent, more: () => [string, SQL][] = () => []) =>
+    const write = (tx: Database, entry: AuditEvent, more: (decided: SQL) => [string, SQL][] = () => []) =>
       this.writeWithTrail<{ position: number | null; amount: string | number | null }>(
         tx,
         `ccam_decision_${status}_${lines.length}`,
         [this.link(previous, id, ctx, entry)],
         values,
-        () => ({ writes: [...writes(), ...more()], select, actId: decided }),
+        shape(more),
       );
     let stored: { position: number | null; amount: string | number | null }[];
     let override: Decided["override"];
@@ -578,10 +581,10 @@ export class ActService {
               signer: signed.signer,
             },
           },
-          () => [
+          (decided) => [
             [
               "override",
-              tx
+              db
                 .insert(t.overrides)
                 .values({ ...placeholdersOf("override_", record), actId: decided })
                 .getSQL(),
