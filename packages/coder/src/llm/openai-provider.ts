@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { z } from "zod";
 import type { LlmCandidate, LlmProvider } from "./provider.js";
 
@@ -26,14 +26,22 @@ const SYSTEM = [
 
 /** Any OpenAI-compatible chat endpoint (vLLM, llama.cpp server, Ollama, a hosted API) re-ranking the offline candidates. */
 export class OpenAiCompatibleProvider implements LlmProvider {
-  private readonly client: OpenAI;
+  /** The SDK is loaded by the first call: a site without an LLM never holds it in memory. */
+  private client: Promise<OpenAI> | undefined;
 
-  constructor(private readonly options: OpenAiCompatibleOptions) {
-    this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? "none", maxRetries: 0 });
+  constructor(private readonly options: OpenAiCompatibleOptions) {}
+
+  private connect(): Promise<OpenAI> {
+    const { baseURL, apiKey } = this.options;
+    this.client ??= import("openai").then(
+      ({ default: OpenAI }) => new OpenAI({ baseURL, apiKey: apiKey ?? "none", maxRetries: 0 }),
+    );
+    return this.client;
   }
 
   async rerank(input: { text: string; candidates: LlmCandidate[]; signal: AbortSignal }): Promise<string[]> {
-    const completion = await this.client.chat.completions.create(
+    const client = await this.connect();
+    const completion = await client.chat.completions.create(
       {
         model: this.options.model,
         temperature: 0,

@@ -1,4 +1,4 @@
-import * as client from "openid-client";
+import type * as OpenId from "openid-client";
 import type { OidcConfig } from "../config.js";
 import { HttpProblem } from "../problem.js";
 import { ROLES, type Role } from "./permissions.js";
@@ -28,30 +28,35 @@ export function mapRoles(values: readonly string[], map: OidcConfig["roleMap"]):
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
+/** openid-client, loaded by the first login: a site without OIDC never holds it in memory. */
+const openId = (): Promise<typeof OpenId> => import("openid-client");
+
 /**
  * OpenID Connect sign-in (authorisation code + PKCE S256, state and nonce) with any compliant provider, Pro
  * Santé Connect included. The provider's metadata is discovered once, on first use.
  */
 export class OidcLogin {
-  private configuration: Promise<client.Configuration> | undefined;
+  private configuration: Promise<OpenId.Configuration> | undefined;
 
   constructor(
     private readonly settings: OidcConfig,
     private readonly identity: IdentityService,
   ) {}
 
-  private discover(): Promise<client.Configuration> {
+  private discover(): Promise<OpenId.Configuration> {
     const issuer = new URL(this.settings.issuer);
     // Plain HTTP only to a provider on this machine (tests, a local IdP); anything else must be HTTPS.
     const insecure = issuer.protocol === "http:" && LOOPBACK.has(issuer.hostname);
     const secret = this.settings.clientSecret;
-    this.configuration ??= client
-      .discovery(
-        issuer,
-        this.settings.clientId,
-        undefined,
-        secret ? client.ClientSecretBasic(secret) : client.None(),
-        insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+    this.configuration ??= openId()
+      .then((client) =>
+        client.discovery(
+          issuer,
+          this.settings.clientId,
+          undefined,
+          secret ? client.ClientSecretBasic(secret) : client.None(),
+          insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+        ),
       )
       .catch((error: unknown) => {
         this.configuration = undefined; // retry on the next login
@@ -63,6 +68,7 @@ export class OidcLogin {
   /** Where to send the browser, and the signed login attempt to keep in a cookie until the callback. */
   async start(): Promise<{ location: string; attempt: string }> {
     const configuration = await this.discover();
+    const client = await openId();
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -92,6 +98,7 @@ export class OidcLogin {
       throw new HttpProblem(400, "Tentative de connexion inconnue", "Start again from GET /auth/oidc/login.");
     }
     const configuration = await this.discover();
+    const client = await openId();
     const currentUrl = new URL(this.settings.redirectUri);
     currentUrl.search = query;
     const tokens = await client

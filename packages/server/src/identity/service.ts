@@ -1,7 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Database } from "@ccam/db";
 import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
-import QRCode from "qrcode";
 import type { KeyRing } from "../acts/crypto.js";
 import { openSealed, sealUnder } from "../acts/crypto.js";
 import type { Config, IdentityConfig } from "../config.js";
@@ -392,7 +391,7 @@ export class IdentityService {
       .set({ totpSecret: this.sealTotp(secret, userId), updatedAt: this.now() })
       .where(eq(users.id, userId));
     const uri = otpauthUri(secret, user.email, TOTP_ISSUER);
-    return { secret, otpauthUri: uri, qrCode: await QRCode.toDataURL(uri, { errorCorrectionLevel: "M" }) };
+    return { secret, otpauthUri: uri, qrCode: await qrCodeOf(uri) };
   }
 
   /** Activates the pending seed on a valid code and returns the recovery codes, shown once. */
@@ -556,4 +555,10 @@ export class IdentityService {
 
 function uniqueRoles(roles: readonly Role[]): Role[] {
   return ROLES.filter((role) => roles.includes(role));
+}
+
+/** The enrolment QR code as a data URL; the encoder is loaded by the first enrolment, not held by every process. */
+async function qrCodeOf(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
+  return QRCode.toDataURL(uri, { errorCorrectionLevel: "M" });
 }
