@@ -107,8 +107,12 @@ async function freePort() {
   });
 }
 
-// The server runs as `npm start` and the Dockerfile start it: old generation capped at 256 MiB (decision 0008).
-const SERVER_FLAGS = ["--max-old-space-size=256"];
+// The server runs with the Node flags of `npm start` (memory: decisions 0008 and 0010), read from its script.
+const SERVER_FLAGS = /\bnode ((?:--\S+ )*)packages\/server\/dist\/main\.js/
+  .exec(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start)[1]
+  .trim()
+  .split(" ")
+  .filter(Boolean);
 
 function spawnServer(env) {
   const flags = [

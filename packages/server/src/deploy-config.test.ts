@@ -92,6 +92,24 @@ describe("deployment artefacts use only variables of the config schema", () => {
   });
 });
 
+describe("the API's Node flags", () => {
+  /** The `node --flag …` arguments before the server's entry point in a command line. */
+  const flagsBefore = (args: string[]) => args.slice(1, args.indexOf("packages/server/dist/main.js"));
+
+  it("are the same in the image as in `npm start` (memory settings: decisions 0008 and 0010)", () => {
+    const root = JSON.parse(readFileSync(join(DEPLOY, "../package.json"), "utf8")) as {
+      scripts: { start: string };
+    };
+    const start = root.scripts.start.split("&&").at(-1)?.trim().split(/\s+/) ?? [];
+    const cmd = /^CMD (\[.*\])\s*$/m.exec(read("Dockerfile"))?.[1];
+    const image = JSON.parse(cmd ?? "[]") as string[];
+    expect(flagsBefore(start)).toEqual(
+      expect.arrayContaining(["--max-old-space-size=256", "--v8-pool-size=1", "--liftoff-only"]),
+    );
+    expect(flagsBefore(image)).toEqual(flagsBefore(start));
+  });
+});
+
 describe("development Besu QBFT network", () => {
   const genesis = JSON.parse(read("besu/genesis.json")) as {
     config: Record<string, unknown>;
