@@ -59,6 +59,9 @@ export interface CoderInternals {
   ): Promise<{ query: NormalisedQuery; candidates: Candidate[] }>;
 }
 
+/** Act profiles kept in memory (about 1.7 KiB each). */
+const MAX_PROFILES = 4_096;
+
 /** Builds the offline coder for one referential version (index loaded from cache when possible). */
 export async function createCoder(options: CoderOptions): Promise<Coder & { internals: CoderInternals }> {
   const { referential } = options;
@@ -67,16 +70,19 @@ export async function createCoder(options: CoderOptions): Promise<Coder & { inte
   const index = await loadOrBuildIndex(referential, options.cacheDir, aliases);
   const lexicon = buildLexicon([...(await loadLexiconEntries()), ...index.mined]);
   const conjunctions = mineConjunctions(referential.acts.values());
-  // The act with its profile, so a candidate costs one lookup.
+  // The act with its profile, so a candidate costs one lookup. Least recently used out first: varied texts
+  // weigh nearly every act over a day (≈ 14 MiB of profiles for all of V81), a site's usual acts stay.
   const profiles = new Map<string, { act: Act; profile: ActProfile }>();
   const profiled = (code: string): { act: Act; profile: ActProfile } | undefined => {
     let entry = profiles.get(code);
-    if (!entry) {
+    if (entry) profiles.delete(code);
+    else {
       const act = referential.act(code);
       if (!act) return undefined;
       entry = { act, profile: profileAct(act, aliases.byCode.get(code), conjunctions.get(code)) };
-      profiles.set(code, entry);
+      if (profiles.size >= MAX_PROFILES) profiles.delete(profiles.keys().next().value as string);
     }
+    profiles.set(code, entry);
     return entry;
   };
   const weights = { ...DEFAULT_WEIGHTS };

@@ -23,33 +23,40 @@ export interface ActProfile {
   /** Stems of the label's head words, before the first "de" ("Parage et/ou suture" → parag, sutur). */
   heads: string[];
   /** Stems that follow "sans" / "avec" in the label. */
-  without: string[][];
+  without: readonly string[][];
   /** Each `without` phrase without its generic act words ("pose", "mise en place"). */
-  withoutContent: string[][];
-  with: string[][];
+  withoutContent: readonly string[][];
+  with: readonly string[][];
   /**
    * Each "avec"/"dans" clause whole (the approach left out), as its alternatives ("avec ondes de choc ou laser"):
    * each with its head (first content term), content terms and adjacent pairs.
    */
-  withClauses: { head: string; content: string[]; pairs: string[] }[][];
+  withClauses: readonly WithClause[][];
   child: boolean;
   adult: boolean;
-  guidance: Set<string>;
+  guidance: ReadonlySet<string>;
   complement: boolean;
   tariff: number | null;
-  ranges: Range[];
+  ranges: readonly Range[];
   /** Approaches the label names, whatever its 4th letter. */
-  labelApproaches: Set<Approach>;
+  labelApproaches: ReadonlySet<Approach>;
   /** Stems the label itself negates ("Biopsie non ciblée" → cibl). */
-  nonTerms: string[];
+  nonTerms: readonly string[];
   /** Letter 3 of the code: the action. */
   action: string;
   /** "au 1er trimestre de la grossesse" → 1. */
   trimester?: 1 | 2 | 3;
   /** Pairs of single words the label offers as alternatives ("intraatriale ou intraventriculaire"). */
-  alternatives: [string, string][];
+  alternatives: readonly [string, string][];
   /** Set when a sibling label differs only by "X ou Y" / "X et Y" ("de l'abdomen ou du petit bassin"). */
   conjunction?: Conjunction;
+}
+
+/** One alternative of an "avec"/"dans" clause: its head (first content term), content terms and adjacent pairs. */
+export interface WithClause {
+  head: string;
+  content: string[];
+  pairs: string[];
 }
 
 export interface Conjunction {
@@ -149,14 +156,14 @@ const CLAUSE_MARKERS = /\b(avec ou sans|avec|sans|en dehors d(?:e|u|es)?|hors|da
 function clauses(folded: string): {
   with: string[][];
   without: string[][];
-  withClauses: ActProfile["withClauses"];
+  withClauses: WithClause[][];
 } {
   const text = folded.replace(/'/g, " ");
   const markers = [...text.matchAll(CLAUSE_MARKERS)];
   const out = {
     with: [] as string[][],
     without: [] as string[][],
-    withClauses: [] as ActProfile["withClauses"],
+    withClauses: [] as WithClause[][],
   };
   if (markers.length === 0) return out;
   const main = new Set(indexTerms(text.slice(0, markers[0]?.index ?? 0)));
@@ -190,6 +197,17 @@ function clauses(folded: string): {
   return out;
 }
 
+// A profile is kept for every act a suggestion weighs (in a long run, all of them): most of its lists are empty,
+// and each empty array or set would cost 16–80 bytes of its own (≈ 3 MiB over the 8,257 acts of V81).
+const NONE: readonly never[] = Object.freeze([]);
+const NO_MEMBERS: ReadonlySet<never> = new Set<never>();
+function orNone<T>(list: readonly T[]): readonly T[];
+function orNone<T>(set: ReadonlySet<T>): ReadonlySet<T>;
+function orNone<T>(items: readonly T[] | ReadonlySet<T>): readonly T[] | ReadonlySet<T> {
+  if (items instanceof Set) return items.size === 0 ? NO_MEMBERS : items;
+  return (items as readonly T[]).length === 0 ? NONE : items;
+}
+
 export function profileAct(act: Act, aliases: readonly string[] = [], conjunction?: Conjunction): ActProfile {
   const folded = foldText(act.label);
   const notes = otherNamesOf(act, aliases);
@@ -218,7 +236,7 @@ export function profileAct(act: Act, aliases: readonly string[] = [], conjunctio
   if (/guidage scanographique/.test(folded)) guidance.add("scanner");
   if (/guidage endoscopique/.test(folded)) guidance.add("endoscopic");
   const line = act.lines.find((l) => l.activity === 1 && l.phase === 0);
-  const clauseStems = clauses(folded);
+  const { with: withStems, without, withClauses } = clauses(folded);
   return {
     code: act.code,
     terms,
@@ -230,20 +248,28 @@ export function profileAct(act: Act, aliases: readonly string[] = [], conjunctio
     injection,
     laterality,
     extent,
-    ...clauseStems,
-    withoutContent: clauseStems.without.map((ph) => ph.filter((w) => !GENERIC_ACTS.has(w))),
+    with: orNone(withStems),
+    without: orNone(without),
+    withClauses: orNone(withClauses),
+    withoutContent: orNone(without.map((ph) => ph.filter((w) => !GENERIC_ACTS.has(w)))),
     heads: labelHeads(folded),
     child: /enfant|nourrisson|nouveau-ne|nouveau ne|premature|avant l'age/.test(folded),
     adult: /adulte/.test(folded),
-    guidance,
+    guidance: orNone(guidance),
     complement: act.type === "complement",
     tariff: line?.tariffSecteur1 ?? null,
-    ranges: labelRanges(folded),
-    labelApproaches: detectApproaches(new Set(tokenizeWithOffsets(folded).map((t) => t.text)), folded),
+    ranges: orNone(labelRanges(folded)),
+    labelApproaches: orNone(
+      detectApproaches(new Set(tokenizeWithOffsets(folded).map((t) => t.text)), folded),
+    ),
     action: act.code[2] ?? "",
-    nonTerms: [...folded.replace(/'/g, " ").matchAll(/\bnon ([a-z]{3,})/g)].map((m) => stem(m[1] as string)),
-    alternatives: [...folded.replace(/\[[^\]]*\]/g, " ").matchAll(/\b([a-z]{5,}) ou ([a-z]{5,})\b/g)].map(
-      (m): [string, string] => [stem(m[1] as string), stem(m[2] as string)],
+    nonTerms: orNone(
+      [...folded.replace(/'/g, " ").matchAll(/\bnon ([a-z]{3,})/g)].map((m) => stem(m[1] as string)),
+    ),
+    alternatives: orNone(
+      [...folded.replace(/\[[^\]]*\]/g, " ").matchAll(/\b([a-z]{5,}) ou ([a-z]{5,})\b/g)].map(
+        (m): [string, string] => [stem(m[1] as string), stem(m[2] as string)],
+      ),
     ),
     ...trimesterOf(folded),
     ...(conjunction ? { conjunction } : {}),

@@ -249,7 +249,7 @@ function nounsAfter(text: string, from: number): string[] {
 }
 
 /** Agreement of the text's quantities with the label's ranges: +1 per satisfied range, −1 per violated one. */
-export function quantityAgreement(ranges: Range[], quantities: Quantity[]): number {
+export function quantityAgreement(ranges: readonly Range[], quantities: Quantity[]): number {
   let score = 0;
   for (const r of ranges) {
     // A count only speaks about the same noun: "deux ancres" says nothing about "plusieurs tendons".

@@ -32,8 +32,8 @@ export const SEARCH: SearchOptions = {
   boost: { label: 3, shortLabel: 1, synonyms: 1.5, chapters: 0.4 },
 };
 
-/** Bound of the term memo, in postings (a document id and a score: 12 bytes each, so about 18 MB). */
-const MEMO_POSTINGS = 1_500_000;
+/** Bound of the term memo, in postings (a document id and a score: 12 bytes each, so about 6 MB). */
+const MEMO_POSTINGS = 500_000;
 
 export interface RetrievalHit {
   id: string;
