@@ -1,4 +1,16 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -145,18 +157,66 @@ export const PGLITE_SETTINGS = {
   temp_buffers: "4MB",
 } as const;
 
+/** PostgreSQL's start parameters for the embedded engine: PGlite's own, then PGLITE_SETTINGS. */
+export function pgliteStartParams(): string[] {
+  return [
+    ...PGlite.defaultStartParams,
+    ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+  ];
+}
+
+/** The child's program: PGlite (resolved here, so the child finds the same copy) creates the folder, then closes. */
+const INITDB = `const [folder, params] = process.argv.slice(1);
+require(${JSON.stringify(createRequire(import.meta.url).resolve("@electric-sql/pglite"))})
+  .PGlite.create(folder, { startParams: JSON.parse(params) })
+  .then((client) => client.close());`;
+
+/**
+ * Creates the embedded database folder in a child process. PGlite's initdb runs a second WebAssembly PostgreSQL
+ * beside the first and fills both memories: in the server's own process that was a 657 MiB peak, and 550 MiB of
+ * resident memory kept for the rest of that process's life, against 128 MiB for opening an existing folder.
+ * The child writes a sibling folder renamed into place once complete, so an interrupted first start leaves no
+ * half-made database behind.
+ */
+async function initialisePglite(folder: string): Promise<void> {
+  const pending = `${folder}.init`;
+  rmSync(pending, { recursive: true, force: true });
+  const child = spawn(process.execPath, ["-e", INITDB, pending, JSON.stringify(pgliteStartParams())], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+  });
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once("error", fail);
+    child.once("close", done);
+  });
+  if (code !== 0) {
+    rmSync(pending, { recursive: true, force: true });
+    throw new Error(`Creating the embedded database in ${folder} failed (exit ${code}): ${stderr.trim()}`);
+  }
+  renameSync(pending, folder);
+}
+
 async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   const releaseLock = dataDir ? acquireLock(dataDir) : () => {};
   let client: PGlite;
   try {
-    const settings = {
-      startParams: [
-        ...PGlite.defaultStartParams,
-        ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
-      ],
-    };
-    client = dataDir ? await PGlite.create(join(dataDir, "pglite"), settings) : await PGlite.create(settings);
+    const settings = { startParams: pgliteStartParams() };
+    if (dataDir) {
+      const folder = join(dataDir, "pglite");
+      if (!existsSync(join(folder, "PG_VERSION"))) {
+        if (existsSync(folder) && readdirSync(folder).length > 0) {
+          throw new Error(
+            `${folder} holds no embedded database (no PG_VERSION): move it away, then start again.`,
+          );
+        }
+        await initialisePglite(folder);
+      }
+      client = await PGlite.create(folder, settings);
+    } else client = await PGlite.create(settings);
     if (options.schema) {
       await client.exec(
         `CREATE SCHEMA IF NOT EXISTS ${options.schema}; SET search_path TO ${options.schema}`,
