@@ -5,7 +5,8 @@
 // V81 into a fresh data folder / schema; then cold starts (spawn → /readyz 200 on the imported data) ; suggestion
 // latency over HTTP (POST /suggestions/preview, texts below, 1 and 8 connections); end to end: N acts created
 // then validated (autocannon request chain), timed until every audit leaf is anchored on the embedded chain;
-// chain transactions counted on the chain (BatchAnchored events); peak RSS of the server process (VmHWM).
+// chain transactions counted on the chain (BatchAnchored events); then the coder's 2,070 self-check texts once
+// each (latency on varied text); peak RSS of the server process (VmHWM) over all of it, and over the first start.
 // Every load is bounded in requests and time. With --json the last line is one JSON object.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -89,6 +90,18 @@ const TEXTS = [
   "ménisectomie genou g sous arthro",
   "Pose de drain thoracique pour pneumothorax complet",
   "Trachéotomie chirurgicale en réanimation",
+];
+
+// Varied texts, each sent once: the coder's committed self-check cases (2,070 distinct clinical texts). Its memos
+// and profiles grow with the variety of what it reads, so the peak RSS is taken after them, not after 40 texts.
+const CODER_DATA = join(ROOT, "packages/coder/data");
+const VARIED = [
+  ...new Set(
+    readdirSync(CODER_DATA)
+      .filter((file) => file.endsWith(".jsonl"))
+      .flatMap((file) => readFileSync(join(CODER_DATA, file), "utf8").trim().split("\n"))
+      .map((line) => JSON.parse(line).text),
+  ),
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -265,7 +278,8 @@ function load(options) {
   });
 }
 
-async function suggestionLatency(url, token, connections) {
+/** `POST /suggestions/preview` with `texts` in turn: for DURATION seconds, or with `once` each text once. */
+async function suggestionLatency(url, token, connections, texts = TEXTS, once = false) {
   let i = 0;
   const request = () => ({
     method: "POST",
@@ -273,14 +287,13 @@ async function suggestionLatency(url, token, connections) {
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     setupRequest: (req) => ({
       ...req,
-      body: JSON.stringify({ text: TEXTS[i++ % TEXTS.length], performedAt: "2026-03-02" }),
+      body: JSON.stringify({ text: texts[i++ % texts.length], performedAt: "2026-03-02" }),
     }),
   });
   const { result, latencies } = await load({
     url,
     connections,
-    duration: DURATION,
-    maxOverallRequests: 200_000,
+    ...(once ? { amount: texts.length } : { duration: DURATION, maxOverallRequests: 200_000 }),
     requests: [request()],
   });
   const sorted = latencies.sort((a, b) => a - b);
@@ -469,6 +482,7 @@ async function benchEngine(engine) {
     // One suggestion builds the coder's index and saves it in the data folder, as the first day of use would:
     // later starts load it from there.
     await preview(url, await signIn(url));
+    out.firstStartPeakRssMb = round(peakRssMb(server.child.pid), 0);
     await stopServer(server);
     const cold = [];
     for (let i = 0; i < (E2E_ONLY ? 1 : COLD_STARTS); i++) {
@@ -491,6 +505,7 @@ async function benchEngine(engine) {
     }
     const chain = chainOf(dataDir);
     out.e2e = await endToEnd([url], token, chain, [server.child.pid]);
+    if (!E2E_ONLY) out.varied = await suggestionLatency(url, token, 1, VARIED, true);
     out.peakRssMb = round(peakRssMb(server.child.pid), 0);
     if (engine === "pg" && !E2E_ONLY) {
       // Scale-out on the same machine: a second instance (anchoring off, rpc to the first one's chain) takes
@@ -562,8 +577,14 @@ for (const engine of ENGINES) {
       `end to end on two instances (the second with anchoring off): ${t.acts} acts, all anchored at ${t.allAnchoredMs} ms → ${t.actsPerSec} acts/s (${t.failures} failures)`,
     );
   }
+  if (r.varied) {
+    const v = r.varied;
+    console.log(
+      `then POST /suggestions/preview on ${v.requests} distinct texts once each (the coder's self-check cases), 1 connection: p50 ${v.p50} / p95 ${v.p95} / p99 ${v.p99} ms (${v.non2xx} non-2xx)`,
+    );
+  }
   console.log(
-    `RSS of the server process: ${r.rssAfterStartMb} MiB after start and one suggestion; peak (VmHWM) ${r.peakRssMb} MiB`,
+    `RSS of the server process: ${r.rssAfterStartMb} MiB after start and one suggestion; peak (VmHWM) ${r.peakRssMb} MiB over the run; first start with the import: peak ${r.firstStartPeakRssMb} MiB`,
   );
 }
 
@@ -577,7 +598,10 @@ const summary = {
   e2eActsPerSecPglite: results.pglite?.e2e.actsPerSec ?? null,
   chainTxPer1000: results.pg?.e2e.chainTxPer1000Acts ?? results.pglite?.e2e.chainTxPer1000Acts ?? null,
   coldStartMs: Math.max(results.pglite?.coldStartMs ?? 0, results.pg?.coldStartMs ?? 0) || null,
+  suggestVariedP95Ms: Math.max(results.pglite?.varied?.p95 ?? 0, results.pg?.varied?.p95 ?? 0) || null,
   peakRssMb: Math.max(results.pglite?.peakRssMb ?? 0, results.pg?.peakRssMb ?? 0) || null,
+  firstStartPeakRssMb:
+    Math.max(results.pglite?.firstStartPeakRssMb ?? 0, results.pg?.firstStartPeakRssMb ?? 0) || null,
   // The machine is shared: wall-clock figures depend on what else runs (1, 5 and 15 min load averages).
   loadAverage: { start: loadAtStart.map((x) => round(x, 2)), end: loadavg().map((x) => round(x, 2)) },
   engines: results,
