@@ -120,12 +120,13 @@ async function freePort() {
   });
 }
 
-// The server runs with the Node flags of `npm start` (memory: decisions 0008 and 0010), read from its script.
-const SERVER_FLAGS = /\bnode ((?:--\S+ )*)packages\/server\/dist\/main\.js/
-  .exec(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start)[1]
-  .trim()
-  .split(" ")
-  .filter(Boolean);
+// The server runs as `npm start` runs it (memory: decisions 0008 and 0010): its environment assignments and Node
+// flags, read from the script.
+const START = /\b((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)packages\/server\/dist\/main\.js/.exec(
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start,
+);
+const SERVER_ENV = Object.fromEntries(START[1].trim().split(" ").filter(Boolean).map((a) => a.split("=")));
+const SERVER_FLAGS = START[2].trim().split(" ").filter(Boolean);
 
 function spawnServer(env) {
   const flags = [
@@ -134,7 +135,7 @@ function spawnServer(env) {
   ];
   const child = spawn(process.execPath, [...flags, MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...SERVER_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines = [];

@@ -12,7 +12,9 @@ import { EnvSchema } from "./config.js";
  * with the config loader. Every variable they set for a CCAM AI container must be a variable of EnvSchema.
  */
 const DEPLOY = fileURLToPath(new URL("../../../deploy/", import.meta.url));
-const KNOWN = new Set(Object.keys(EnvSchema.shape));
+/** Read by the C library rather than the app, set with Node's flags (decision 0010). */
+const PROCESS_ENV = ["MALLOC_MMAP_THRESHOLD_"];
+const KNOWN = new Set([...Object.keys(EnvSchema.shape), ...PROCESS_ENV]);
 const read = (path: string) => readFileSync(join(DEPLOY, path), "utf8");
 
 /** `ENV A=1 B=2` instructions of a Dockerfile (with line continuations). */
@@ -100,13 +102,20 @@ describe("the API's Node flags", () => {
     const root = JSON.parse(readFileSync(join(DEPLOY, "../package.json"), "utf8")) as {
       scripts: { start: string };
     };
-    const start = root.scripts.start.split("&&").at(-1)?.trim().split(/\s+/) ?? [];
+    const words = root.scripts.start.split("&&").at(-1)?.trim().split(/\s+/) ?? [];
+    const node = words.indexOf("node");
     const cmd = /^CMD (\[.*\])\s*$/m.exec(read("Dockerfile"))?.[1];
     const image = JSON.parse(cmd ?? "[]") as string[];
-    expect(flagsBefore(start)).toEqual(
+    expect(flagsBefore(words.slice(node))).toEqual(
       expect.arrayContaining(["--max-old-space-size=256", "--v8-pool-size=1", "--liftoff-only"]),
     );
-    expect(flagsBefore(image)).toEqual(flagsBefore(start));
+    expect(flagsBefore(image)).toEqual(flagsBefore(words.slice(node)));
+    // The environment `npm start` sets for Node is set by the image too.
+    const assignments = words.slice(0, node);
+    expect(assignments.map((a) => a.split("=")[0])).toEqual(PROCESS_ENV);
+    const imageEnv = read("Dockerfile").replace(/\\\r?\n/g, " ");
+    for (const assignment of assignments)
+      expect(imageEnv).toMatch(new RegExp(`^ENV .*\\b${assignment}\\b`, "m"));
   });
 });
 
