@@ -1,5 +1,6 @@
 export * from "./domain/diff.js";
 export * from "./domain/enrich.js";
+export { type Interner, interner } from "./domain/intern.js";
 export * from "./domain/model.js";
 export * from "./domain/parse.js";
 export * from "./domain/referential.js";

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { Database, MigrationSet } from "@ccam/db";
 import { asc, eq } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
+import { type Interner, interner, internStrings } from "../domain/intern.js";
 import type { Act, Chapter, Modifier, Note, ReferentialVersion } from "../domain/model.js";
 import { Referential, ReferentialCatalog } from "../domain/referential.js";
 import { type LoadedSource, versionRecord } from "../import/load.js";
@@ -176,8 +177,11 @@ export class ReferentialStore {
     return { status: "imported", version: saved };
   }
 
-  /** Loads one version into memory (about 8,000 acts), or undefined if it is not imported. */
-  async loadVersion(version: string): Promise<Referential | undefined> {
+  /**
+   * Loads one version into memory (about 8,000 acts), or undefined if it is not imported. `intern` gives equal
+   * strings one copy: the rows of two versions repeat nearly every label and note.
+   */
+  async loadVersion(version: string, intern: Interner = interner()): Promise<Referential | undefined> {
     const [row] = await this.db
       .select()
       .from(t.referentialVersions)
@@ -208,6 +212,8 @@ export class ReferentialStore {
         .where(eq(t.modifiers.versionId, versionId))
         .orderBy(asc(t.modifiers.position)),
     ]);
+    for (const rows of [chapterRows, actRows, lineRows, complementRows, noteRows, modifierRows])
+      for (const row of rows) internStrings(row, intern);
     const notesOf = new Map<string, Note[]>();
     for (const n of noteRows) push(notesOf, `${n.ownerType}:${n.owner}`, { kind: n.kind, text: n.text });
     const chapterList: Chapter[] = chapterRows.map((c) => ({
@@ -251,7 +257,8 @@ export class ReferentialStore {
 
   async loadCatalog(): Promise<ReferentialCatalog> {
     const versions = await this.listVersions();
-    const loaded = await Promise.all(versions.map((v) => this.loadVersion(v.version)));
+    const intern = interner();
+    const loaded = await Promise.all(versions.map((v) => this.loadVersion(v.version, intern)));
     return new ReferentialCatalog(loaded.filter((r): r is Referential => r !== undefined));
   }
 }

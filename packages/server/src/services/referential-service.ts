@@ -4,6 +4,7 @@ import {
   type ImportFileOptions,
   type ImportSummary,
   importReferentialFile,
+  interner,
   type Referential,
   ReferentialCatalog,
   type ReferentialDiff,
@@ -114,7 +115,8 @@ export class ReferentialService {
   async importFile(path: string, options: ImportFileOptions = {}): Promise<ImportSummary> {
     const summary = await importReferentialFile(this.store, path, options);
     if (summary.status === "imported") {
-      const referential = await this.store.loadVersion(summary.version);
+      // Sharing the loaded versions' strings: consecutive versions repeat nearly every label and note.
+      const referential = await this.store.loadVersion(summary.version, interner(this.catalog.list()));
       if (referential) {
         const next = new ReferentialCatalog(this.catalog.list());
         next.add(referential);
