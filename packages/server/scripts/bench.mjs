@@ -2,15 +2,16 @@
 //   node packages/server/scripts/bench.mjs [--json] [--acts N] [--duration S] [--engines pglite,pg]
 // (also run by `npm run bench`). For each engine (embedded PGlite; PostgreSQL at DATABASE_URL, default the CI
 // server postgres://postgres@127.0.0.1:5432/test when reachable, in a throw-away schema): a first start imports
-// V81 into a fresh data folder / schema; then cold starts (spawn → /readyz 200 on the imported data) ; suggestion
-// latency over HTTP (POST /suggestions/preview, texts below, 1 and 8 connections); end to end: N acts created
-// then validated (autocannon request chain), timed until every audit leaf is anchored on the embedded chain;
+// the shared folder's CCAM exports (V81, V78), as npm start does, into a fresh data folder / schema; then cold
+// starts (spawn → /readyz 200 on the imported data); suggestion latency over HTTP (POST /suggestions/preview,
+// texts below, 1 and 8 connections); end to end: N acts created then validated (autocannon request chain), timed
+// until every audit leaf is anchored on the embedded chain;
 // chain transactions counted on the chain (BatchAnchored events); then the coder's 2,070 self-check texts once
 // each (latency on varied text); peak RSS of the server process (VmHWM) over all of it, and over the first start.
 // Every load is bounded in requests and time. With --json the last line is one JSON object.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,7 +24,7 @@ import { createPublicClient, http } from "viem";
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = join(ROOT, "packages/server/dist/main.js");
 const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? join(ROOT, "../shared"));
-const V81 = join(SHARED, "ccam/ameli/CCAM_V81_2026-01-01.csv");
+const AMELI = join(SHARED, "ccam/ameli");
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -125,7 +126,13 @@ async function freePort() {
 const START = /\b((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)packages\/server\/dist\/main\.js/.exec(
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start,
 );
-const SERVER_ENV = Object.fromEntries(START[1].trim().split(" ").filter(Boolean).map((a) => a.split("=")));
+const SERVER_ENV = Object.fromEntries(
+  START[1]
+    .trim()
+    .split(" ")
+    .filter(Boolean)
+    .map((a) => a.split("=")),
+);
 const SERVER_FLAGS = START[2].trim().split(" ").filter(Boolean);
 
 function spawnServer(env) {
@@ -447,9 +454,6 @@ async function dropSchema(url, schema) {
 
 async function benchEngine(engine) {
   const dataDir = mkdtempSync(join(tmpdir(), `ccam-bench-${engine}-`));
-  const source = join(dataDir, "..", `${dataDir.split("/").at(-1)}-src`);
-  mkdirSync(source, { recursive: true });
-  symlinkSync(V81, join(source, "CCAM_V81_2026-01-01.csv"));
   const schema = engine === "pg" ? `bench_${randomBytes(4).toString("hex")}` : undefined;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -458,7 +462,8 @@ async function benchEngine(engine) {
     PORT: String(port),
     CCAM_DATA_DIR: dataDir,
     CCAM_SHARED_DIR: SHARED,
-    CCAM_SOURCE_DIR: source,
+    // Every official export of the shared folder, as `npm start` imports them (V81 and V78).
+    CCAM_SOURCE_DIR: AMELI,
     CCAM_LOG_LEVEL: "info",
     CCAM_ADMIN_EMAIL: ADMIN.email,
     CCAM_ADMIN_PASSWORD: ADMIN.password,
@@ -537,7 +542,6 @@ async function benchEngine(engine) {
     await stopServer(server);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(source, { recursive: true, force: true });
     if (schema) await dropSchema(PG_URL, schema).catch(() => {});
   }
   return out;
@@ -553,7 +557,7 @@ for (const engine of ENGINES) {
   console.log(`\n### ${engine}`);
   const r = await benchEngine(engine);
   results[engine] = r;
-  console.log(`first start (migrations + V81 import): ${r.firstStartWithImportMs} ms`);
+  console.log(`first start (migrations + import of V81 and V78): ${r.firstStartWithImportMs} ms`);
   console.log(
     `cold start to /readyz 200 (median of ${COLD_STARTS}): ${r.coldStartMs} ms (${r.coldStartsMs.join(", ")})`,
   );
