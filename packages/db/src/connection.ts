@@ -158,7 +158,7 @@ export const PGLITE_SETTINGS = {
 } as const;
 
 /** PostgreSQL's start parameters for the embedded engine: PGlite's own, then PGLITE_SETTINGS. */
-export function pgliteStartParams(): string[] {
+function pgliteStartParams(): string[] {
   return [
     ...PGlite.defaultStartParams,
     ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`]),

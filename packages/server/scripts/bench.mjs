@@ -5,9 +5,9 @@
 // the shared folder's CCAM exports (V81, V78), as npm start does, into a fresh data folder / schema; then cold
 // starts (spawn → /readyz 200 on the imported data); suggestion latency over HTTP (POST /suggestions/preview,
 // texts below, 1 and 8 connections); end to end: N acts created then validated (autocannon request chain), timed
-// until every audit leaf is anchored on the embedded chain;
-// chain transactions counted on the chain (BatchAnchored events); then the coder's 2,070 self-check texts once
-// each (latency on varied text); peak RSS of the server process (VmHWM) over all of it, and over the first start.
+// until every audit leaf is anchored on the embedded chain; chain transactions counted on the chain (BatchAnchored
+// events); then the 2,050 distinct texts of the coder's self-check cases once each (latency on varied text); peak
+// RSS of the server process (VmHWM) over all of it, and over the first start.
 // Every load is bounded in requests and time. With --json the last line is one JSON object.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,6 +16,7 @@ import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readCases } from "@ccam/coder";
 import { ANVIL_DEV_PRIVATE_KEY, registryAbi } from "@ccam/ledger";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -93,15 +94,21 @@ const TEXTS = [
   "Trachéotomie chirurgicale en réanimation",
 ];
 
-// Varied texts, each sent once: the coder's committed self-check cases (2,070 distinct clinical texts). Its memos
-// and profiles grow with the variety of what it reads, so the peak RSS is taken after them, not after 40 texts.
+// Varied texts, each sent once: the distinct texts of the coder's committed self-check cases (2,050 of 2,070
+// cases). Its memos and profiles grow with the variety of what it reads, so the peak RSS is taken after them, not
+// after 40 texts.
 const CODER_DATA = join(ROOT, "packages/coder/data");
 const VARIED = [
   ...new Set(
-    readdirSync(CODER_DATA)
-      .filter((file) => file.endsWith(".jsonl"))
-      .flatMap((file) => readFileSync(join(CODER_DATA, file), "utf8").trim().split("\n"))
-      .map((line) => JSON.parse(line).text),
+    (
+      await Promise.all(
+        readdirSync(CODER_DATA)
+          .filter((file) => file.endsWith(".jsonl"))
+          .map((file) => readCases(join(CODER_DATA, file))),
+      )
+    )
+      .flat()
+      .map((c) => c.text),
   ),
 ];
 
