@@ -23,7 +23,6 @@ import pg from "pg";
 import { createPublicClient, http } from "viem";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const MAIN = join(ROOT, "packages/server/dist/main.js");
 const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? join(ROOT, "../shared"));
 const AMELI = join(SHARED, "ccam/ameli");
 
@@ -128,9 +127,9 @@ async function freePort() {
   });
 }
 
-// The server runs as `npm start` runs it (memory: decisions 0008 and 0010): its environment assignments and Node
-// flags, read from the script.
-const START = /\b((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)packages\/server\/dist\/main\.js/.exec(
+// The server runs as `npm start` runs it (memory: decisions 0008, 0010 and 0011): its environment assignments, Node
+// flags and entry point, read from the script.
+const START = /\b((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)(packages\/server\/\S+\.js)/.exec(
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start,
 );
 const SERVER_ENV = Object.fromEntries(
@@ -141,6 +140,7 @@ const SERVER_ENV = Object.fromEntries(
     .map((a) => a.split("=")),
 );
 const SERVER_FLAGS = START[2].trim().split(" ").filter(Boolean);
+const MAIN = join(ROOT, START[3]);
 
 function spawnServer(env) {
   const flags = [

@@ -104,7 +104,7 @@ export const EnvSchema = z
     CCAM_LEDGER_BATCH_MAX_DELAY_MS: z.coerce.number().int().min(0).default(2000),
     /**
      * `inprocess`: this API process anchors the ledger; `off`: it only enqueues, and a separate worker process
-     * (`node packages/server/dist/worker.js`, which always anchors) does it. `off` needs a shared chain (rpc).
+     * (`node packages/server/dist/bundle/worker.js`, which always anchors) does it. `off` needs a shared chain (rpc).
      */
     CCAM_LEDGER_WORKER: z.enum(["inprocess", "off"]).default("inprocess"),
     /** Optional re-ranker: any OpenAI-compatible chat API (Ollama, vLLM, Mistral, OpenAI); unset = offline only. */

@@ -94,28 +94,42 @@ describe("deployment artefacts use only variables of the config schema", () => {
   });
 });
 
-describe("the API's Node flags", () => {
-  /** The `node --flag …` arguments before the server's entry point in a command line. */
-  const flagsBefore = (args: string[]) => args.slice(1, args.indexOf("packages/server/dist/main.js"));
-
-  it("are the same in the image as in `npm start` (memory settings: decisions 0008 and 0010)", () => {
-    const root = JSON.parse(readFileSync(join(DEPLOY, "../package.json"), "utf8")) as {
-      scripts: { start: string };
-    };
-    const words = root.scripts.start.split("&&").at(-1)?.trim().split(/\s+/) ?? [];
+describe("the server's command lines", () => {
+  const scripts = (
+    JSON.parse(readFileSync(join(DEPLOY, "../package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts;
+  /** The words of an npm script's last command (after its build step). */
+  const lastCommand = (script: string) => script.split("&&").at(-1)?.trim().split(/\s+/) ?? [];
+  /** `node [--flag …] ENTRY`: the flags and the entry point. */
+  const nodeCommand = (words: string[]) => {
     const node = words.indexOf("node");
+    const entry = words.findIndex((word, i) => i > node && !word.startsWith("--"));
+    return { env: words.slice(0, node), flags: words.slice(node + 1, entry), entry: words[entry] };
+  };
+
+  it("run the bundle, with the same Node flags in the image as in `npm start` (decisions 0008, 0010, 0011)", () => {
+    const start = nodeCommand(lastCommand(scripts.start as string));
     const cmd = /^CMD (\[.*\])\s*$/m.exec(read("Dockerfile"))?.[1];
-    const image = JSON.parse(cmd ?? "[]") as string[];
-    expect(flagsBefore(words.slice(node))).toEqual(
+    const image = nodeCommand(JSON.parse(cmd ?? "[]") as string[]);
+    expect(start.entry).toBe("packages/server/dist/bundle/main.js");
+    expect(image.entry).toBe(start.entry);
+    expect(start.flags).toEqual(
       expect.arrayContaining(["--max-old-space-size=256", "--v8-pool-size=1", "--liftoff-only"]),
     );
-    expect(flagsBefore(image)).toEqual(flagsBefore(words.slice(node)));
+    expect(image.flags).toEqual(start.flags);
     // The environment `npm start` sets for Node is set by the image too.
-    const assignments = words.slice(0, node);
-    expect(assignments.map((a) => a.split("=")[0])).toEqual(PROCESS_ENV);
+    expect(start.env.map((a) => a.split("=")[0])).toEqual(PROCESS_ENV);
     const imageEnv = read("Dockerfile").replace(/\\\r?\n/g, " ");
-    for (const assignment of assignments)
-      expect(imageEnv).toMatch(new RegExp(`^ENV .*\\b${assignment}\\b`, "m"));
+    for (const assignment of start.env) expect(imageEnv).toMatch(new RegExp(`^ENV .*\\b${assignment}\\b`, "m"));
+  });
+
+  it("run the bundled worker in `npm run worker`, compose and the Helm chart", () => {
+    const worker = nodeCommand(lastCommand(scripts.worker as string)).entry;
+    expect(worker).toBe("packages/server/dist/bundle/worker.js");
+    const compose = parse(read("compose.yaml"), { merge: true }) as { services: Record<string, { command?: string[] }> };
+    const helm = /command: (\[.*\])/.exec(read("helm/ccam-ai/templates/worker.yaml"))?.[1];
+    for (const command of [compose.services.worker?.command, JSON.parse(helm ?? "[]") as string[]])
+      expect(command).toEqual(["node", worker]);
   });
 });
 

@@ -12,8 +12,8 @@ import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * Scale-out on the CI machine's real services: two API instances (`dist/main.js`, anchoring off) and one
- * anchoring worker (`dist/worker.js`) as separate processes on loopback, sharing one PostgreSQL schema, one
+ * Scale-out on the CI machine's real services: two API instances (`dist/bundle/main.js`, anchoring off) and one
+ * anchoring worker (`dist/bundle/worker.js`) as separate processes on loopback, sharing one PostgreSQL schema, one
  * Redis and one anvil chain (rpc mode). Acts are created on one instance and decided on the other; then every
  * audit leaf must be in the log exactly once and covered by exactly one anchored head, with one chain
  * transaction per head; verification answers true through either instance; a correction learned on A changes
@@ -22,8 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const MAIN = join(ROOT, "packages/server/dist/main.js");
-const WORKER = join(ROOT, "packages/server/dist/worker.js");
+const MAIN = join(ROOT, "packages/server/dist/bundle/main.js");
+const WORKER = join(ROOT, "packages/server/dist/bundle/worker.js");
 const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? join(ROOT, "../shared"));
 
 const ACTS = 60; // decisions spread over both instances

@@ -8,7 +8,7 @@ import { runEntryPoint } from "./entry.js";
 const STATUS_LOG_INTERVAL_MS = 5000;
 
 /**
- * `node packages/server/dist/worker.js` (`npm run worker`): the anchoring worker alone, no HTTP. It opens the
+ * `node packages/server/dist/bundle/worker.js` (`npm run worker`): the anchoring worker alone, no HTTP. It opens the
  * database (same variables as the API), applies migrations, and runs the ledger's worker: outbox → Merkle log →
  * one chain transaction per batch. Several workers (and API instances with CCAM_LEDGER_WORKER=inprocess) share
  * the log safely: batches are appended under `FOR UPDATE SKIP LOCKED`, and only the holder of the sending lease

@@ -1,5 +1,5 @@
 /**
- * End to end: the built server (packages/server/dist/main.js) on a free loopback port with a fresh data folder and
+ * End to end: the built server (packages/server/dist/bundle/main.js) on a free loopback port with a fresh data folder and
  * only the V81 export at start (V78 is imported through the admin page), the built web app it serves, and the system
  * Chromium driven by playwright-core (never a downloaded browser). Run with `npm run test:browser` (builds first). Screenshots of each page go to
  * docs/screenshots/. Without /usr/bin/chromium the suite is skipped with a message, except under CI=true.
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
   const stat = async (label: string) => (await page.getByTestId(`stat-${label}`).textContent())?.trim();
 
   beforeAll(async () => {
-    for (const file of ["packages/server/dist/main.js", "packages/web/dist/index.html"]) {
+    for (const file of ["packages/server/dist/bundle/main.js", "packages/web/dist/index.html"]) {
       if (!existsSync(join(repo, file))) throw new Error(`${file} missing: run \`npm run build\` first.`);
     }
     for (const file of [V78, V81])
@@ -92,7 +92,7 @@ describe.skipIf(!hasChromium)("web application, end to end", () => {
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [join(repo, "packages/server/dist/main.js")], {
+    server = spawn(process.execPath, [join(repo, "packages/server/dist/bundle/main.js")], {
       cwd: work,
       env: {
         PATH: process.env.PATH,

@@ -7,12 +7,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * Runs the real, built server (`node packages/server/dist/main.js`) as a child process on loopback, so faults
+ * Runs the real, built server (`node packages/server/dist/bundle/main.js`) as a child process on loopback, so faults
  * can be injected from outside: kill -9, stopping its chain node, cutting its database connections.
  */
 
 export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
-const MAIN = join(REPO, "packages/server/dist/main.js");
+const MAIN = join(REPO, "packages/server/dist/bundle/main.js");
 export const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? join(REPO, "../shared"));
 export const V81 = join(SHARED, "ccam/ameli/CCAM_V81_2026-01-01.csv");
 
@@ -32,14 +32,14 @@ export function freshSecrets() {
 let built = false;
 
 /**
- * The scenarios run the built server (`npx tsc -b` first; CI builds in `npm ci`). It is built here only when
+ * The scenarios run the built server (`npm run build:server` first; CI builds in `npm ci`). It is built here only when
  * missing, or when CCAM_FAULTS_BUILD=1, once per test file: restarts in a scenario always run the same build.
  */
 export function ensureBuilt(): void {
   if (built) return;
   if (!existsSync(MAIN) || process.env.CCAM_FAULTS_BUILD === "1") {
     try {
-      execFileSync("npx", ["tsc", "-b"], { cwd: REPO, stdio: "pipe", timeout: 300_000 });
+      execFileSync("npm", ["run", "build:server"], { cwd: REPO, stdio: "pipe", timeout: 300_000 });
     } catch (error) {
       // Type errors elsewhere in the tree still emit JavaScript; only a missing entry point is fatal.
       if (!existsSync(MAIN)) throw error;
