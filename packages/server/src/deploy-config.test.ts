@@ -120,13 +120,16 @@ describe("the server's command lines", () => {
     // The environment `npm start` sets for Node is set by the image too.
     expect(start.env.map((a) => a.split("=")[0])).toEqual(PROCESS_ENV);
     const imageEnv = read("Dockerfile").replace(/\\\r?\n/g, " ");
-    for (const assignment of start.env) expect(imageEnv).toMatch(new RegExp(`^ENV .*\\b${assignment}\\b`, "m"));
+    for (const assignment of start.env)
+      expect(imageEnv).toMatch(new RegExp(`^ENV .*\\b${assignment}\\b`, "m"));
   });
 
   it("run the bundled worker in `npm run worker`, compose and the Helm chart", () => {
     const worker = nodeCommand(lastCommand(scripts.worker as string)).entry;
     expect(worker).toBe("packages/server/dist/bundle/worker.js");
-    const compose = parse(read("compose.yaml"), { merge: true }) as { services: Record<string, { command?: string[] }> };
+    const compose = parse(read("compose.yaml"), { merge: true }) as {
+      services: Record<string, { command?: string[] }>;
+    };
     const helm = /command: (\[.*\])/.exec(read("helm/ccam-ai/templates/worker.yaml"))?.[1];
     for (const command of [compose.services.worker?.command, JSON.parse(helm ?? "[]") as string[]])
       expect(command).toEqual(["node", worker]);
