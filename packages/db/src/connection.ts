@@ -147,12 +147,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
 /**
  * The embedded PostgreSQL's memory settings. It runs inside the Node process, and WebAssembly memory once touched
  * is never given back: PostgreSQL's default 128 MB of shared buffers alone (zeroed at start) was 110 MB of the
- * process's resident memory. 16 MB of buffers hold the hot part of a single site's database (the referential is
- * served from the process's memory anyway; data files stay in the operating system's page cache): 32 MB cost
- * 18 MiB more RSS for the same benchmark throughput. A 16 MB maintenance budget is plenty for a single site's indexes.
+ * process's resident memory. 8 MB of buffers hold the hot part of a single site's database (the referential is
+ * served from the process's memory anyway; data files stay in the operating system's page cache): 16 MB cost
+ * 8 MiB more RSS, 32 MB 26 MiB more, for the same benchmark throughput (decisions 0010, 0011). A 16 MB maintenance
+ * budget is plenty for a single site's indexes.
  */
 export const PGLITE_SETTINGS = {
-  shared_buffers: "16MB",
+  shared_buffers: "8MB",
   maintenance_work_mem: "16MB",
   temp_buffers: "4MB",
 } as const;
