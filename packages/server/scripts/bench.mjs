@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readCases } from "@ccam/coder";
 import { ANVIL_DEV_PRIVATE_KEY, registryAbi } from "@ccam/ledger";
@@ -127,29 +127,23 @@ async function freePort() {
   });
 }
 
-// The server runs as `npm start` runs it (memory: decisions 0008, 0010 and 0011): its environment assignments, Node
-// flags and entry point, read from the script.
-const START = /\b((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)(packages\/server\/\S+\.js)/.exec(
-  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start,
-);
-const SERVER_ENV = Object.fromEntries(
-  START[1]
-    .trim()
-    .split(" ")
-    .filter(Boolean)
-    .map((a) => a.split("=")),
-);
-const SERVER_FLAGS = START[2].trim().split(" ").filter(Boolean);
-const MAIN = join(ROOT, START[3]);
+// The server runs as `npm start` runs it: its command after the build (the launcher that sets Node's memory flags
+// for the engine, decisions 0008, 0010 to 0012). With exec, the launcher's pid is the server's.
+const START = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
+  .scripts.start.split("&&")
+  .at(-1)
+  .trim()
+  .split(/\s+/);
 
 function spawnServer(env) {
-  const flags = [
-    ...SERVER_FLAGS,
-    ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
-  ];
-  const child = spawn(process.execPath, [...flags, MAIN], {
+  const child = spawn(START[0], START.slice(1), {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...SERVER_ENV, ...env },
+    env: {
+      // The launcher's `node` is this very Node.
+      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(PROFILE_DIR)}` } : {}),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines = [];

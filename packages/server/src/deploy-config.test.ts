@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromRlp, getAddress, type Hex } from "viem";
@@ -100,39 +102,57 @@ describe("the server's command lines", () => {
   ).scripts;
   /** The words of an npm script's last command (after its build step). */
   const lastCommand = (script: string) => script.split("&&").at(-1)?.trim().split(/\s+/) ?? [];
-  /** `node [--flag …] ENTRY`: the flags and the entry point. */
-  const nodeCommand = (words: string[]) => {
-    const node = words.indexOf("node");
-    const entry = words.findIndex((word, i) => i > node && !word.startsWith("--"));
-    return { env: words.slice(0, node), flags: words.slice(node + 1, entry), entry: words[entry] };
+  const LAUNCHER = "packages/server/bin/serve.sh";
+
+  /** What the launcher runs, given an environment: a `node` on PATH that prints its environment and arguments. */
+  const launch = (env: Record<string, string>) => {
+    const bin = mkdtempSync(join(tmpdir(), "ccam-launcher-"));
+    try {
+      writeFileSync(
+        join(bin, "node"),
+        '#!/bin/sh\necho "MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_" "$@"\n',
+      );
+      chmodSync(join(bin, "node"), 0o755);
+      const out = execFileSync("sh", [join(DEPLOY, "..", LAUNCHER)], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, ...env },
+        encoding: "utf8",
+      });
+      const [assignment, ...args] = out.trim().split(" ");
+      return { assignment, flags: args.slice(0, -1), entry: args.at(-1) };
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   };
 
-  it("run the bundle, with the same Node flags in the image as in `npm start` (decisions 0008, 0010, 0011)", () => {
-    const start = nodeCommand(lastCommand(scripts.start as string));
+  it("start the API the same way in `npm start` and in the image: the launcher", () => {
+    expect(lastCommand(scripts.start as string)).toEqual(["sh", LAUNCHER]);
     const cmd = /^CMD (\[.*\])\s*$/m.exec(read("Dockerfile"))?.[1];
-    const image = nodeCommand(JSON.parse(cmd ?? "[]") as string[]);
-    expect(start.entry).toBe("packages/server/dist/bundle/main.js");
-    expect(image.entry).toBe(start.entry);
-    expect(start.flags).toEqual(
-      expect.arrayContaining(["--max-old-space-size=256", "--v8-pool-size=1", "--liftoff-only"]),
-    );
-    expect(image.flags).toEqual(start.flags);
-    // The environment `npm start` sets for Node is set by the image too.
-    expect(start.env.map((a) => a.split("=")[0])).toEqual(PROCESS_ENV);
-    const imageEnv = read("Dockerfile").replace(/\\\r?\n/g, " ");
-    for (const assignment of start.env)
-      expect(imageEnv).toMatch(new RegExp(`^ENV .*\\b${assignment}\\b`, "m"));
+    expect(JSON.parse(cmd ?? "[]")).toEqual(["sh", LAUNCHER]);
+  });
+
+  it("run the bundle with the memory flags of the engine in use (decisions 0008, 0010, 0011, 0012)", () => {
+    const common = ["--max-old-space-size=256", "--v8-pool-size=1", "--liftoff-only"];
+    const embedded = launch({});
+    expect(embedded.entry).toMatch(/\/dist\/bundle\/main\.js$/);
+    expect(embedded.flags).toEqual(expect.arrayContaining([...common, "--max-semi-space-size=4"]));
+    expect(embedded.assignment).toBe("MALLOC_MMAP_THRESHOLD_=131072");
+    const postgres = launch({ DATABASE_URL: "postgres://db.example/ccam" });
+    expect(postgres.flags).toEqual(expect.arrayContaining([...common, "--max-semi-space-size=16"]));
+    expect(postgres.flags).toHaveLength(embedded.flags.length);
+    // A value set by the operator (the image sets the same one) is kept.
+    expect(launch({ MALLOC_MMAP_THRESHOLD_: "262144" }).assignment).toBe("MALLOC_MMAP_THRESHOLD_=262144");
+    expect(read("Dockerfile")).toMatch(/^ENV MALLOC_MMAP_THRESHOLD_=131072$/m);
   });
 
   it("run the bundled worker in `npm run worker`, compose and the Helm chart", () => {
-    const worker = nodeCommand(lastCommand(scripts.worker as string)).entry;
-    expect(worker).toBe("packages/server/dist/bundle/worker.js");
+    const worker = lastCommand(scripts.worker as string);
+    expect(worker).toEqual(["node", "packages/server/dist/bundle/worker.js"]);
     const compose = parse(read("compose.yaml"), { merge: true }) as {
       services: Record<string, { command?: string[] }>;
     };
     const helm = /command: (\[.*\])/.exec(read("helm/ccam-ai/templates/worker.yaml"))?.[1];
     for (const command of [compose.services.worker?.command, JSON.parse(helm ?? "[]") as string[]])
-      expect(command).toEqual(["node", worker]);
+      expect(command).toEqual(worker);
   });
 });
 
