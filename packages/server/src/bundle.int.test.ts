@@ -3,7 +3,15 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, REPO, type ServerProcess, startServer, type Team, team } from "./reliability/harness.js";
+import {
+  call,
+  REPO,
+  type ServerProcess,
+  startServer,
+  type Team,
+  team,
+  WORKER_BUNDLE,
+} from "./reliability/harness.js";
 
 /**
  * The bundle that `npm start`, the worker and the image run (decision 0011): what bundling can break is what
@@ -57,7 +65,7 @@ describe("the bundled server (dist/bundle)", () => {
 
   it("starts the worker's entry point (a configuration error is its message and exit code 1)", () => {
     const run = () =>
-      execFileSync(process.execPath, [join(REPO, "packages/server/dist/bundle/worker.js")], {
+      execFileSync(process.execPath, [WORKER_BUNDLE], {
         env: { PATH: process.env.PATH, CCAM_DATA_DIR: join(root, "worker"), PORT: "not-a-port" },
         stdio: "pipe",
         timeout: 60_000,

@@ -1,15 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { type DatabaseHandle, openDatabase } from "@ccam/db";
 import { ANVIL_DEV_PRIVATE_KEY, EmbeddedNode, Registry, registryAbi } from "@ccam/ledger";
 import { sql } from "drizzle-orm";
 import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, REPO, SERVER_BUNDLE, SHARED, WORKER_BUNDLE } from "./reliability/harness.js";
 
 /**
  * Scale-out on the CI machine's real services: two API instances (`dist/bundle/main.js`, anchoring off) and one
@@ -21,10 +20,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  */
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const MAIN = join(ROOT, "packages/server/dist/bundle/main.js");
-const WORKER = join(ROOT, "packages/server/dist/bundle/worker.js");
-const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? join(ROOT, "../shared"));
 
 const ACTS = 60; // decisions spread over both instances
 const CONCURRENCY = 6;
@@ -37,17 +32,6 @@ const LEARN_TEXT = "Arthroscopie du genou avec méniscectomie";
 
 const key32 = () => randomBytes(32).toString("base64");
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => done(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 interface Proc {
   name: string;
   child: ChildProcess;
@@ -57,7 +41,7 @@ interface Proc {
 
 function start(name: string, script: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [script], {
-    cwd: ROOT,
+    cwd: REPO,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -144,8 +128,8 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)(
       ((await db.db.execute(query)) as unknown as { rows: T[] }).rows;
 
     beforeAll(async () => {
-      if (!existsSync(MAIN) || !existsSync(WORKER))
-        throw new Error(`${MAIN} or ${WORKER} missing: build first (npx tsc -b)`);
+      if (!existsSync(SERVER_BUNDLE) || !existsSync(WORKER_BUNDLE))
+        throw new Error(`${SERVER_BUNDLE} or ${WORKER_BUNDLE} missing: build first (npm run build:server)`);
       node = await EmbeddedNode.start({ blockTime: 1 });
       const registry = await Registry.deploy({ rpcUrl: node.rpcUrl, privateKey: ANVIL_DEV_PRIVATE_KEY });
       contract = registry.address;
@@ -188,7 +172,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)(
       urlA = `http://127.0.0.1:${portA}`;
       urlB = `http://127.0.0.1:${portB}`;
       // A migrates and imports V81; B starts once A is ready and loads it from the database.
-      a = start("api-a", MAIN, {
+      a = start("api-a", SERVER_BUNDLE, {
         ...common,
         PORT: String(portA),
         CCAM_DATA_DIR: dataDir("a"),
@@ -196,14 +180,14 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)(
         CCAM_LEDGER_WORKER: "off",
       });
       await waitReady(urlA, a);
-      b = start("api-b", MAIN, {
+      b = start("api-b", SERVER_BUNDLE, {
         ...common,
         PORT: String(portB),
         CCAM_DATA_DIR: dataDir("b"),
         CCAM_IMPORT_ON_START: "false",
         CCAM_LEDGER_WORKER: "off",
       });
-      worker = start("worker", WORKER, { ...common, CCAM_DATA_DIR: dataDir("worker") });
+      worker = start("worker", WORKER_BUNDLE, { ...common, CCAM_DATA_DIR: dataDir("worker") });
       await waitReady(urlB, b);
       db = await openDatabase({ url: DATABASE_URL, schema, poolSize: 2 });
 

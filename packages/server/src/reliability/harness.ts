@@ -12,7 +12,9 @@ import { fileURLToPath } from "node:url";
  */
 
 export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
-const MAIN = join(REPO, "packages/server/dist/bundle/main.js");
+/** The bundled entry points that `npm start` and `npm run worker` run (decision 0011). */
+export const SERVER_BUNDLE = join(REPO, "packages/server/dist/bundle/main.js");
+export const WORKER_BUNDLE = join(REPO, "packages/server/dist/bundle/worker.js");
 export const SHARED = resolve(process.env.CCAM_SHARED_DIR ?? join(REPO, "../shared"));
 export const V81 = join(SHARED, "ccam/ameli/CCAM_V81_2026-01-01.csv");
 
@@ -37,12 +39,12 @@ let built = false;
  */
 export function ensureBuilt(): void {
   if (built) return;
-  if (!existsSync(MAIN) || process.env.CCAM_FAULTS_BUILD === "1") {
+  if (!existsSync(SERVER_BUNDLE) || process.env.CCAM_FAULTS_BUILD === "1") {
     try {
       execFileSync("npm", ["run", "build:server"], { cwd: REPO, stdio: "pipe", timeout: 300_000 });
     } catch (error) {
       // Type errors elsewhere in the tree still emit JavaScript; only a missing entry point is fatal.
-      if (!existsSync(MAIN)) throw error;
+      if (!existsSync(SERVER_BUNDLE)) throw error;
     }
   }
   built = true;
@@ -117,7 +119,11 @@ export async function startServer(options: {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawn(process.execPath, [MAIN], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [SERVER_BUNDLE], {
+    cwd: REPO,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const logs: string[] = [];
   child.stdout?.on("data", (chunk: Buffer) => logs.push(chunk.toString("utf8")));
   child.stderr?.on("data", (chunk: Buffer) => logs.push(chunk.toString("utf8")));
