@@ -270,7 +270,7 @@ async function versionRows<T extends VersionTable>(
   );
   const result = (await db.execute(
     sql`select json_build_object(${sql.join(fields, sql`, `)})::text as row from ${table}
-        where ${sql.identifier("version_id")} = ${versionId} order by ${sql.identifier("position")}`,
+        where ${table.versionId} = ${versionId} order by ${table.position}`,
   )) as unknown as { rows: { row: string }[] };
   return result.rows.map(({ row }) => JSON.parse(row) as T["$inferSelect"]);
 }
