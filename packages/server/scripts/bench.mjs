@@ -136,12 +136,13 @@ const START = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
   .split(/\s+/);
 
 function spawnServer(env) {
-  const child = spawn(START[0], START.slice(1), {
+  // Node refuses --cpu-prof in NODE_OPTIONS: the launcher passes its arguments on to node.
+  const profile = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
+  const child = spawn(START[0], [...START.slice(1), ...profile], {
     cwd: ROOT,
     env: {
       // The launcher's `node` is this very Node.
       PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
-      ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(PROFILE_DIR)}` } : {}),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

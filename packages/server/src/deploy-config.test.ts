@@ -105,7 +105,7 @@ describe("the server's command lines", () => {
   const LAUNCHER = "packages/server/bin/serve.sh";
 
   /** What the launcher runs, given an environment: a `node` on PATH that prints its environment and arguments. */
-  const launch = (env: Record<string, string>) => {
+  const launch = (env: Record<string, string>, extra: string[] = []) => {
     const bin = mkdtempSync(join(tmpdir(), "ccam-launcher-"));
     try {
       writeFileSync(
@@ -113,7 +113,7 @@ describe("the server's command lines", () => {
         '#!/bin/sh\necho "MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_" "$@"\n',
       );
       chmodSync(join(bin, "node"), 0o755);
-      const out = execFileSync("sh", [join(DEPLOY, "..", LAUNCHER)], {
+      const out = execFileSync("sh", [join(DEPLOY, "..", LAUNCHER), ...extra], {
         env: { PATH: `${bin}:/usr/bin:/bin`, ...env },
         encoding: "utf8",
       });
@@ -142,6 +142,10 @@ describe("the server's command lines", () => {
     // A value set by the operator (the image sets the same one) is kept.
     expect(launch({ MALLOC_MMAP_THRESHOLD_: "262144" }).assignment).toBe("MALLOC_MMAP_THRESHOLD_=262144");
     expect(read("Dockerfile")).toMatch(/^ENV MALLOC_MMAP_THRESHOLD_=131072$/m);
+    // Flags Node refuses in NODE_OPTIONS (a CPU profile) are the launcher's arguments, passed on before the entry.
+    const profiled = launch({}, ["--cpu-prof", "--cpu-prof-dir=/tmp/p"]);
+    expect(profiled.flags).toEqual([...embedded.flags, "--cpu-prof", "--cpu-prof-dir=/tmp/p"]);
+    expect(profiled.entry).toBe(embedded.entry);
   });
 
   it("run the bundled worker in `npm run worker`, compose and the Helm chart", () => {
