@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSharedReferential, type Referential } from "@ccam/ccam";
-import { openTestDatabase } from "@ccam/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DatabaseHandle, type NotificationHandlers, openTestDatabase } from "@ccam/db";
+import { sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createCoder } from "./coder.js";
 import { coderMigrations, DrizzleLearningStore } from "./learning/drizzle-store.js";
 import { coderLearningEvents } from "./learning/schema.js";
@@ -88,12 +89,12 @@ describe("learning loop on the real V81", () => {
     }
   });
 
-  it("learns as well from keyed terms, and then keeps no word of the texts", async () => {
+  it("learns as well from keyed terms, kept per term, and then keeps no word of the texts", async () => {
     const handle = await openTestDatabase([coderMigrations]);
     const key = randomBytes(32);
     const termKey = (term: string) => createHmac("sha256", key).update(term).digest("hex").slice(0, 32);
     try {
-      await provesLearning(new DrizzleLearningStore(handle.db, termKey));
+      await provesLearning(new DrizzleLearningStore(handle.db, termKey, handle.listen));
       const rows = await handle.db.select({ terms: coderLearningEvents.terms }).from(coderLearningEvents);
       const terms = rows.flatMap((r) => r.terms);
       expect(terms.length).toBeGreaterThan(0);
@@ -101,5 +102,110 @@ describe("learning loop on the real V81", () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+/**
+ * A store given the database's notifications keeps the rows it read per term, and drops them on any change to
+ * the table. Two stores over one database stand for two server instances.
+ */
+describe("learned rows kept per term", () => {
+  const TEXT = "kt suspubien retention";
+  const correction = (code: string) => ({
+    terms: ["kt", "suspubien"],
+    site,
+    chosenCodes: [code],
+    rejectedCodes: [],
+    at: new Date().toISOString(),
+  });
+  let handle: DatabaseHandle | undefined;
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+  });
+
+  /** A store on the database's notifications, once its subscription is live; `handlers` is what it was given. */
+  const keepingStore = async (db: DatabaseHandle) => {
+    let subscribed: Promise<void> | undefined;
+    let handlers: NotificationHandlers | undefined;
+    const store = new DrizzleLearningStore(db.db, undefined, (channel, given) => {
+      handlers = given;
+      subscribed = db.listen(channel, given);
+      return subscribed;
+    });
+    await subscribed;
+    if (!handlers) throw new Error("the store did not subscribe");
+    return { store, handlers };
+  };
+  /** A row written behind the stores' backs: the table's trigger switched off, so nobody is told. */
+  const writeUnannounced = async (db: DatabaseHandle, code: string) => {
+    await db.db.execute(sql`alter table coder_learning_events disable trigger coder_learning_events_notify`);
+    await new DrizzleLearningStore(db.db).record(correction(code));
+    await db.db.execute(sql`alter table coder_learning_events enable trigger coder_learning_events_notify`);
+  };
+  const codes = async (store: DrizzleLearningStore) => [...(await store.boosts(TEXT, site)).keys()].sort();
+
+  it("answers a text from the rows it keeps, and drops them when another instance records a correction", async () => {
+    handle = await openTestDatabase([coderMigrations]);
+    const { store } = await keepingStore(handle);
+    const { store: other } = await keepingStore(handle);
+    expect(await codes(store)).toEqual([]);
+    await writeUnannounced(handle, "JDCJ001");
+    // Kept: the unannounced row is not seen; a store that keeps nothing reads it.
+    expect(await codes(store)).toEqual([]);
+    expect(await codes(new DrizzleLearningStore(handle.db))).toEqual(["JDCJ001"]);
+    // Announced by the trigger: dropped, read again, both rows seen (the notification comes asynchronously).
+    await other.record(correction("JDCJ002"));
+    for (let i = 0; i < 200 && (await codes(store)).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await codes(store)).toEqual(["JDCJ001", "JDCJ002"]);
+  });
+
+  it("sees its own correction at once, without waiting for the notification", async () => {
+    handle = await openTestDatabase([coderMigrations]);
+    const { store } = await keepingStore(handle);
+    expect(await codes(store)).toEqual([]);
+    await store.record(correction("JDCJ001"));
+    expect(await codes(store)).toEqual(["JDCJ001"]);
+  });
+
+  it("drops what it kept when told of a newer generation, before any notification", async () => {
+    handle = await openTestDatabase([coderMigrations]);
+    const { store } = await keepingStore(handle);
+    const generation = async () => {
+      const [row] = (
+        (await handle?.db.execute(
+          sql`select coalesce(max(id), 0)::int as id from coder_learning_events`,
+        )) as unknown as {
+          rows: { id: number }[];
+        }
+      ).rows;
+      return row?.id ?? 0;
+    };
+    const before = await generation();
+    store.sync(before);
+    expect(await codes(store)).toEqual([]);
+    await writeUnannounced(handle, "JDCJ001");
+    // The same generation again: the kept rows still answer.
+    store.sync(before);
+    expect(await codes(store)).toEqual([]);
+    store.sync(await generation());
+    expect(await codes(store)).toEqual(["JDCJ001"]);
+  });
+
+  it("keeps nothing while its subscription is not live, and starts afresh once it is again", async () => {
+    handle = await openTestDatabase([coderMigrations]);
+    const { store, handlers } = await keepingStore(handle);
+    expect(await codes(store)).toEqual([]);
+    // As the database's listener reports a lost connection: whatever was announced meanwhile is unknown.
+    handlers.live(false);
+    await writeUnannounced(handle, "JDCJ001");
+    expect(await codes(store)).toEqual(["JDCJ001"]);
+    await writeUnannounced(handle, "JDCJ002");
+    expect(await codes(store)).toEqual(["JDCJ001", "JDCJ002"]);
+    handlers.live(true);
+    expect(await codes(store)).toEqual(["JDCJ001", "JDCJ002"]);
+    await writeUnannounced(handle, "JDCJ003");
+    expect(await codes(store)).toEqual(["JDCJ001", "JDCJ002"]);
   });
 });

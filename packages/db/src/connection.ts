@@ -21,6 +21,17 @@ import pg from "pg";
 /** The one database type every module codes against: the same Drizzle API over PGlite or node-postgres. */
 export type Database = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
+/** What a subscription to a notification channel is told. */
+export interface NotificationHandlers {
+  /** A notification arrived on the channel. */
+  notify(payload: string): void;
+  /**
+   * The subscription started (true) or stopped (false) hearing the channel. Notifications sent while it is not
+   * live are lost for good: state kept in step with them must be dropped, or not trusted, until it is live again.
+   */
+  live(up: boolean): void;
+}
+
 export interface DatabaseHandle {
   readonly db: Database;
   readonly kind: "pglite" | "postgres";
@@ -28,6 +39,11 @@ export interface DatabaseHandle {
   readonly location: string;
   /** Postgres schema the tables live in (search_path), when not the default. */
   readonly schema: string | undefined;
+  /**
+   * Subscribes to a notification channel (LISTEN), live once resolved if the database answers. On PostgreSQL on
+   * a connection of its own, which is watched and re-opened when lost; closing the database ends it.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,13 +151,102 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     client.on("error", () => {});
   });
   const db = drizzlePg({ client: pool }) as unknown as Database;
+  const listeners: ChannelListener[] = [];
   return {
     db,
     kind: "postgres",
     location: redactUrl(url),
     schema,
-    close: () => pool.end(),
+    listen: async (channel, handlers) => {
+      const listener = new ChannelListener(url, channel, handlers);
+      listeners.push(listener);
+      await listener.start();
+    },
+    close: async () => {
+      await Promise.all(listeners.map((listener) => listener.stop()));
+      await pool.end();
+    },
   };
+}
+
+/** The listening connection's health check: a statement of its own, told apart from the application's. */
+export const LISTENER_HEARTBEAT = "select 1 as listener_heartbeat";
+const HEARTBEAT_MS = 10_000;
+const RECONNECT_MS = { min: 500, max: 30_000 };
+
+/**
+ * One LISTEN on a connection outside the pool. A connection that fails, ends or stops answering its heartbeat
+ * (a silent network partition, an idle flow dropped by a firewall) is reported not live and re-opened with a
+ * growing delay, so a listener never believes it hears a channel it does not.
+ */
+class ChannelListener {
+  private client: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private delay = RECONNECT_MS.min;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly handlers: NotificationHandlers,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: HEARTBEAT_MS / 2,
+      keepAlive: true,
+    });
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      clearInterval(heartbeat);
+      client.end().catch(() => {});
+      if (this.client === client) {
+        this.client = undefined;
+        this.handlers.live(false);
+      }
+      if (!this.stopped) {
+        this.timer = setTimeout(() => void this.start(), this.delay);
+        this.delay = Math.min(this.delay * 2, RECONNECT_MS.max);
+      }
+    };
+    const heartbeat = setInterval(() => client.query(LISTENER_HEARTBEAT).catch(onLost), HEARTBEAT_MS);
+    heartbeat.unref();
+    client.on("error", onLost);
+    client.on("end", onLost);
+    client.on("notification", (message) => {
+      if (message.channel === this.channel) this.handlers.notify(message.payload ?? "");
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
+    } catch {
+      onLost();
+      return;
+    }
+    if (lost) return;
+    if (this.stopped) {
+      onLost();
+      return;
+    }
+    this.client = client;
+    this.delay = RECONNECT_MS.min;
+    this.handlers.live(true);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      this.handlers.live(false);
+      await client.end().catch(() => {});
+    }
+  }
 }
 
 /**
@@ -233,6 +338,11 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     kind: "pglite",
     location: dataDir ?? "memory",
     schema: options.schema,
+    // In-process: live from the start, never lost.
+    listen: async (channel, handlers) => {
+      await client.listen(channel, handlers.notify);
+      handlers.live(true);
+    },
     close: async () => {
       await client.close();
       releaseLock();

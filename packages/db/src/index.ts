@@ -11,6 +11,8 @@ export {
   type Database,
   type DatabaseHandle,
   DatabaseLockedError,
+  LISTENER_HEARTBEAT,
+  type NotificationHandlers,
   type OpenDatabaseOptions,
   openDatabase,
   PGLITE_SETTINGS,

@@ -87,6 +87,7 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
       ledger &&
       new CoderSuggestionEngine({
         db: database.db,
+        listen: database.listen,
         termKey: keys.pseudonym.current.key,
         referentials,
         dataDir: config.dataDir,

@@ -52,7 +52,7 @@ describe("statements per act", () => {
       payload: { codes: [{ code: "HMFC004", activity: 1, phase: 0 }] },
     });
 
-  it("creates an act in 2 statements and validates it in 2 (a patient this instance knows, a warm coder)", async () => {
+  it("creates an act in 1 statement and validates it in 2 (a patient this instance knows, a warm coder)", async () => {
     // The first act builds the coder and the patient's data key.
     const first = await createAct();
     expect(first.statusCode).toBe(201);
@@ -62,8 +62,9 @@ describe("statements per act", () => {
       counter.reset();
       const created = await createAct();
       expect(created.statusCode).toBe(201);
-      // Learned boosts (coder), one WITH … INSERT (sealed with the patient's key as this instance knows it).
-      expect(counter.count, counter.statements.join("\n")).toBe(2);
+      // One WITH … INSERT (sealed with the patient's key as this instance knows it); the text's learned rows
+      // were read for the first act and are kept.
+      expect(counter.count, counter.statements.join("\n")).toBe(1);
 
       counter.reset();
       const validated = await validate(created.json().act.id);
@@ -96,7 +97,7 @@ describe("statements per act", () => {
     expect(counter.count, counter.statements.join("\n")).toBe(1);
   });
 
-  it("creates a new patient's first act in 4 statements: boosts, key read, key insert, the write", async () => {
+  it("creates a new patient's first act in 3 statements: key read, key insert, the write", async () => {
     counter.reset();
     const created = await app.inject({
       method: "POST",
@@ -105,7 +106,43 @@ describe("statements per act", () => {
       payload: { patientId: "IPP-STATEMENTS-NEW", performedAt: "2026-03-03T09:00:00Z", text: TEXT },
     });
     expect(created.statusCode).toBe(201);
-    expect(counter.count, counter.statements.join("\n")).toBe(4);
+    expect(counter.count, counter.statements.join("\n")).toBe(3);
+  });
+
+  it("reads the learned rows of a text's new words once, and again after a correction", async () => {
+    const create = () =>
+      app.inject({
+        method: "POST",
+        url: "/actes",
+        headers: medecin.headers,
+        payload: {
+          patientId: PATIENT,
+          performedAt: "2026-03-03T09:00:00Z",
+          text: "Appendicectomie par laparotomie",
+        },
+      });
+    counter.reset();
+    const first = await create();
+    expect(first.statusCode).toBe(201);
+    expect(counter.statements.filter((s) => s.includes("coder_learning_events"))).toHaveLength(1);
+    expect(counter.count, counter.statements.join("\n")).toBe(2);
+    counter.reset();
+    expect((await create()).statusCode).toBe(201);
+    expect(counter.count, counter.statements.join("\n")).toBe(1);
+    // A correction (here, on this instance) drops what the instance kept: the next text reads the table again.
+    const overridden = await app.inject({
+      method: "POST",
+      url: `/validation/${first.json().act.id}/override`,
+      headers: codeur.headers,
+      payload: {
+        codes: [{ code: "HHFA016", activity: 1, phase: 0 }],
+        justification: "Voie d'abord confirmée par le compte rendu opératoire joint au dossier",
+      },
+    });
+    expect(overridden.statusCode, overridden.body).toBe(200);
+    counter.reset();
+    expect((await create()).statusCode).toBe(201);
+    expect(counter.statements.filter((s) => s.includes("coder_learning_events"))).toHaveLength(1);
   });
 });
 
@@ -189,8 +226,8 @@ describe("sealing keys an instance keeps", () => {
     try {
       const second = await createAct("IPP-SEALED-REWRAPPED");
       expect(second.statusCode).toBe(201);
-      // Boosts, the write refused by its guard, the key read again, the write.
-      expect(counter.count, counter.statements.join("\n")).toBe(4);
+      // The write refused by its guard, the key read again, the write.
+      expect(counter.count, counter.statements.join("\n")).toBe(3);
       expect(counter.statements.filter((s) => /^with/i.test(s))).toHaveLength(2);
       const read = await app.inject({
         method: "GET",

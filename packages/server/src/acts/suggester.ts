@@ -1,7 +1,14 @@
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import type { Referential } from "@ccam/ccam";
-import { type Coder, coderTables, createCoder, DrizzleLearningStore, type LlmProvider } from "@ccam/coder";
+import {
+  type Coder,
+  coderTables,
+  createCoder,
+  DrizzleLearningStore,
+  type Listen,
+  type LlmProvider,
+} from "@ccam/coder";
 import type { Database } from "@ccam/db";
 import { sql } from "drizzle-orm";
 import { HttpProblem } from "../problem.js";
@@ -29,6 +36,11 @@ export class CoderSuggestionEngine implements SuggestionEngine {
   constructor(
     private readonly deps: {
       db: Database;
+      /**
+       * The database's notifications: with them the learned rows are kept per term, and dropped when the table
+       * changes (see `DrizzleLearningStore`); without, every suggestion reads them.
+       */
+      listen?: Listen | undefined;
       /** Key of the learned terms' hashes (the current pseudonymisation key). */
       termKey: Buffer;
       referentials: ReferentialService;
@@ -43,15 +55,22 @@ export class CoderSuggestionEngine implements SuggestionEngine {
     const key = deps.termKey;
     // Every suggestion hashes each of its terms: the hashes of the vocabulary met so far are kept (bounded).
     const hashes = new Map<string, string>();
-    this.store = new DrizzleLearningStore(deps.db, (term) => {
-      let hashed = hashes.get(term);
-      if (hashed === undefined) {
-        hashed = createHmac("sha256", key).update(`learning-term:${term}`, "utf8").digest("hex").slice(0, 32);
-        if (hashes.size >= TERM_HASHES) hashes.clear();
-        hashes.set(term, hashed);
-      }
-      return hashed;
-    });
+    this.store = new DrizzleLearningStore(
+      deps.db,
+      (term) => {
+        let hashed = hashes.get(term);
+        if (hashed === undefined) {
+          hashed = createHmac("sha256", key)
+            .update(`learning-term:${term}`, "utf8")
+            .digest("hex")
+            .slice(0, 32);
+          if (hashes.size >= TERM_HASHES) hashes.clear();
+          hashes.set(term, hashed);
+        }
+        return hashed;
+      },
+      deps.listen,
+    );
     this.llmState = deps.llm
       ? { state: "ok", detail: "configured; no suggestion yet" }
       : { state: "off", detail: "offline engine only (CCAM_LLM_BASE_URL not set)" };
@@ -105,14 +124,18 @@ export class CoderSuggestionEngine implements SuggestionEngine {
 
   /**
    * The learning table's highest id: it grows with every correction recorded by any instance sharing the
-   * database, so it is the generation of the learned priors (one primary-key index probe per call).
+   * database, so it is the generation of the learned priors (one primary-key index probe per call). The learning
+   * store is told, so that a suggestion computed next, and cached under this generation, uses rows at least as
+   * recent, even before this instance hears of the change.
    */
   async generation(): Promise<number> {
     const { coderLearningEvents } = coderTables;
     const [row] = await this.deps.db
       .select({ id: sql<number>`coalesce(max(${coderLearningEvents.id}), 0)` })
       .from(coderLearningEvents);
-    return Number(row?.id ?? 0);
+    const generation = Number(row?.id ?? 0);
+    this.store.sync(generation);
+    return generation;
   }
 
   private coderFor(referential: Referential): Promise<Coder> {

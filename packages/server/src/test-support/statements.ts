@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from "@ccam/db";
+import { type DatabaseHandle, LISTENER_HEARTBEAT } from "@ccam/db";
 
 /** A running count of the SQL statements sent to a database, each one round trip. */
 export interface StatementCounter {
@@ -22,13 +22,15 @@ interface Queryable {
  * Counts every statement the process sends to `database`, as docs/benchmarks.md counts them: on PostgreSQL by
  * wrapping node-postgres's `Client.query` (every pooled connection, `BEGIN` and `COMMIT` included); on PGlite by
  * wrapping the instance's `query`/`exec` and, for a transaction, its queries plus its `BEGIN` and `COMMIT`. Anything
- * else using the database meanwhile (the anchoring worker's rounds) is counted too: stop it first.
+ * else using the database meanwhile (the anchoring worker's rounds) is counted too: stop it first. The notification
+ * listener's own connection (its LISTEN, its heartbeat) serves no request and is not counted.
  */
 export function countStatements(database: DatabaseHandle): StatementCounter {
   const statements: string[] = [];
   const record = (text: unknown) => {
     const raw =
       typeof text === "string" ? text : String((text as { text?: unknown } | undefined)?.text ?? text);
+    if (raw === LISTENER_HEARTBEAT || raw.startsWith("LISTEN ")) return;
     statements.push(raw.split("\n")[0]?.slice(0, 160) ?? "");
   };
   const wrap = (target: Queryable, name: "query" | "exec"): (() => void) => {
