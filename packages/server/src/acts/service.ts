@@ -71,6 +71,9 @@ interface PatientKey {
 /** How many patients' sealing keys an instance keeps (about 100 bytes each). */
 const SEALING_KEYS = 10_000;
 
+/** How many acts an instance keeps as it created them, until their decision (about 1.5 KiB each, sealed). */
+const CREATED_KEPT = 1_000;
+
 /** PostgreSQL's SQLSTATE codes the workflow tells apart. */
 const NOT_NULL_VIOLATION = "23502";
 const UNIQUE_VIOLATION = "23505";
@@ -122,6 +125,12 @@ export class ActService {
   private readonly sealingKeys = new Map<string, PatientKey>();
   /** The decision's read statement (`decisionRead`), prepared on first use. */
   private readonly decisionReads: Partial<Record<"validate" | "override", DecisionRead>> = {};
+  /**
+   * Acts this instance created, as that read would find them until anything else touches them (oldest out): the
+   * act's first decision here needs no read. The row holds the clinical data sealed, as stored; the decision's write
+   * checks everything the snapshot could have missed (`decideOnce`).
+   */
+  private readonly created = new Map<string, DecisionSnapshot>();
   /** The write statements composed so far, by name (`writeWithTrail`). */
   private readonly statements = new Map<string, PreparedStatement<unknown>>();
 
@@ -172,7 +181,7 @@ export class ActService {
     // Sealed with the patient's key as this instance last knew it; the statement writes only if that key is still
     // the patient's (not erased, not re-wrapped since), else it fails and is tried once more on a fresh read.
     let written:
-      | { values: Omit<ActRow, "createdAt" | "decidedBy" | "decidedAt">; row: CreatedRow }
+      | { values: Omit<ActRow, "createdAt" | "decidedBy" | "decidedAt">; row: CreatedRow; wrappedKey: string }
       | undefined;
     for (const fresh of [false, true]) {
       const sealing = await this.sealingKey(pseudonym, fresh);
@@ -228,7 +237,7 @@ export class ActService {
           }),
         );
         if (!row) throw new Error("insert returned nothing");
-        written = { values, row };
+        written = { values, row, wrappedKey: sealing.wrapped };
         break;
       } catch (error) {
         this.sealingKeys.delete(pseudonym);
@@ -237,7 +246,7 @@ export class ActService {
       }
     }
     if (!written) throw new Error("unreachable: the second try returns or throws");
-    const { values, row } = written;
+    const { values, row, wrappedKey } = written;
     const act: ActRow = {
       ...values,
       performedAt: isoOf(row.performed_at),
@@ -245,6 +254,14 @@ export class ActService {
       decidedBy: null,
       decidedAt: null,
     };
+    if (this.created.size >= CREATED_KEPT) this.created.delete(this.created.keys().next().value ?? "");
+    this.created.set(id, {
+      act,
+      wrappedKey,
+      lastPosition: suggested.position,
+      lastHash: suggested.entryHash,
+      suggested: codes,
+    });
     return { act: await this.view(act, [], ctx, clinical), suggestions };
   }
 
@@ -396,10 +413,13 @@ export class ActService {
     const { db } = this.deps;
     const overriding = justification !== undefined;
     // One statement, one snapshot: the act, the patient's wrapped key, the chain's last entry and, for an override,
-    // the first suggestion. Nothing is locked: the write below finds out whether any of it moved meanwhile.
+    // the first suggestion. Nothing is locked: the write below finds out whether any of it moved meanwhile. An act
+    // this instance created has that snapshot already, from its creation: taken once, a retry reads.
+    const kept = this.created.get(id);
+    this.created.delete(id);
     const variant = overriding ? "override" : "validate";
     this.decisionReads[variant] ??= decisionRead(db, overriding);
-    const [read] = await this.decisionReads[variant].execute({ id });
+    const read = kept ?? (await this.decisionReads[variant].execute({ id }))[0];
     const row = read?.act;
     if (!row || !this.canSee(row, ctx)) throw new HttpProblem(404, "Acte inconnu", `No act ${id}.`);
     if (row.status !== "pending") {
@@ -454,7 +474,14 @@ export class ActService {
     const decisionCodes: DecisionCodes = codes.map((c) => ({ ...c, modifiers: c.modifiers ?? [] }));
     const referentialVersion = outcome.version;
     // The statement's values; its SQL is composed once per shape (status, number of code lines), on first use.
-    const decision = { id, pending: "pending", status, decidedAt, decidedBy: ctx.actor.id };
+    const decision = {
+      id,
+      pending: "pending",
+      status,
+      decidedAt,
+      decidedBy: ctx.actor.id,
+      sealedWith: read.wrappedKey,
+    };
     const attempt = { blocking: 0, warnings: outcome.issues.length };
     const values: Record<string, unknown> = {};
     bindRecord(values, "decision_", decision);
@@ -464,9 +491,10 @@ export class ActService {
     });
     // Every row the write statement adds for the act takes the act's id from the status update's RETURNING. So
     // the guarded update runs first (it waits for, then re-checks, a row locked by a concurrent writer), and when
-    // it matched no row (the act is no longer pending) each insert gets a NULL act id: the statement fails on that
-    // NOT NULL column and writes nothing. When it matched, no other decision of the act can exist, and the only
-    // possible clash left is the chain position taken by an audited read since our read.
+    // it matched no row (the act is no longer pending, or the patient's key is no longer the one read: erased,
+    // re-wrapped or re-keyed) each insert gets a NULL act id: the statement fails on that NOT NULL column and
+    // writes nothing. When it matched, no other decision of the act can exist, and the only possible clash left
+    // is the chain position taken by an audited read since our read.
     // `more`: the writes an override adds, given `decided` (the act id the status update returned).
     const shape = (more: (decided: SQL) => [string, SQL][]) => () => {
       const decided = sql`(select ${sql.identifier("id")} from ${sql.identifier(DECISION_CTE)})`;
@@ -477,7 +505,13 @@ export class ActService {
           db
             .update(t.acts)
             .set({ status: sql`${p.status}`, decidedAt: sql`${p.decidedAt}`, decidedBy: sql`${p.decidedBy}` })
-            .where(and(eq(t.acts.id, p.id), eq(t.acts.status, p.pending)))
+            .where(
+              and(
+                eq(t.acts.id, p.id),
+                eq(t.acts.status, p.pending),
+                sql`exists (select 1 from ${t.patientKeys} where ${t.patientKeys.pseudonym} = ${t.acts.pseudonym} and ${t.patientKeys.wrappedKey} = ${p.sealedWith})`,
+              ),
+            )
             .returning({ id: t.acts.id })
             .getSQL(),
         ],
@@ -1106,6 +1140,8 @@ function decisionRead(db: Database, overriding: boolean) {
     .prepare(overriding ? "ccam_decision_read_override" : "ccam_decision_read");
 }
 type DecisionRead = ReturnType<typeof decisionRead>;
+/** A row of `decisionRead`. */
+type DecisionSnapshot = Awaited<ReturnType<DecisionRead["execute"]>>[number];
 
 /** Tables whose rows a decision's write statement adds with the act id of its guarded status update. */
 const DECISION_TABLES: ReadonlySet<string> = new Set(

@@ -52,7 +52,7 @@ describe("statements per act", () => {
       payload: { codes: [{ code: "HMFC004", activity: 1, phase: 0 }] },
     });
 
-  it("creates an act in 1 statement and validates it in 2 (a patient this instance knows, a warm coder)", async () => {
+  it("creates an act in 1 statement and validates it in 1 (a patient this instance knows, a warm coder, an act it created)", async () => {
     // The first act builds the coder and the patient's data key.
     const first = await createAct();
     expect(first.statusCode).toBe(201);
@@ -69,13 +69,13 @@ describe("statements per act", () => {
       counter.reset();
       const validated = await validate(created.json().act.id);
       expect(validated.statusCode).toBe(200);
-      // Act + key + chain head in one read, every write in one statement: no BEGIN, no lock, no COMMIT.
-      expect(counter.count, counter.statements.join("\n")).toBe(2);
+      // The act as this instance created it: no read; every write in one statement: no BEGIN, no lock, no COMMIT.
+      expect(counter.count, counter.statements.join("\n")).toBe(1);
       expect(counter.statements.some((s) => /^(begin|commit)/i.test(s))).toBe(false);
     }
   });
 
-  it("records a rejected validation in 2 statements: the read, then the attempt (422)", async () => {
+  it("records a rejected validation in 1 statement: the attempt (422)", async () => {
     const created = await createAct();
     counter.reset();
     const rejected = await app.inject({
@@ -85,6 +85,10 @@ describe("statements per act", () => {
       payload: { codes: [{ code: "HMFC004", activity: 1, phase: 0, modifiers: ["Q"] }] },
     });
     expect(rejected.statusCode).toBe(422);
+    expect(counter.count, counter.statements.join("\n")).toBe(1);
+    // The act stays pending; its next decision reads it (act + key + chain head in one statement), then writes.
+    counter.reset();
+    expect((await validate(created.json().act.id)).statusCode).toBe(200);
     expect(counter.count, counter.statements.join("\n")).toBe(2);
   });
 
@@ -240,5 +244,120 @@ describe("sealing keys an instance keeps", () => {
       counter.restore();
     }
     expect(await actsOf(pseudonym)).toBe(2);
+  });
+});
+
+/**
+ * The first decision of an act this instance created uses the act as it wrote it, without reading it. Here
+ * another instance (a second service over the same database) or an audited read moves the act on behind its back:
+ * the decision's write refuses, and the decision is read and tried again.
+ */
+describe("acts an instance keeps from their creation", () => {
+  let runtime: Runtime;
+  let app: FastifyInstance;
+  let medecin: SignedIn;
+  let codeur: SignedIn;
+  let dim: SignedIn;
+  let auditeur: SignedIn;
+  let other: ActService;
+  let counter: StatementCounter;
+  const ctxOf = (who: SignedIn) => ({
+    actor: { id: who.user.id, roles: [...who.user.roles] },
+    requestId: null,
+    seesAllActs: true,
+    readsClinicalText: false,
+  });
+  const CODES = [{ code: "HMFC004", activity: 1, phase: 0 }];
+
+  beforeAll(async () => {
+    runtime = await openTestRuntime(["CCAM_V81_2026-01-01.csv"], {}, { ledger: true });
+    await runtime.ledger?.worker.stop();
+    app = await buildApp(runtime, { logger: false });
+    [medecin, codeur, dim, auditeur] = await Promise.all([
+      signIn(runtime, ["medecin"]),
+      signIn(runtime, ["codeur"]),
+      signIn(runtime, ["superviseur_dim"]),
+      signIn(runtime, ["auditeur"]),
+    ]);
+    const service = runtime.workflow?.acts as ActService;
+    other = new ActService((service as unknown as { deps: ActServiceDeps }).deps);
+    counter = countStatements(runtime.database);
+  });
+  afterAll(async () => {
+    counter?.restore();
+    await app?.close();
+    await runtime?.close();
+  });
+
+  const createAct = async (patientId: string) => {
+    const created = await app.inject({
+      method: "POST",
+      url: "/actes",
+      headers: medecin.headers,
+      payload: { patientId, performedAt: "2026-03-03T09:00:00Z", text: TEXT },
+    });
+    expect(created.statusCode).toBe(201);
+    return created.json().act as { id: string; pseudonym: string };
+  };
+  const validate = (id: string) =>
+    app.inject({
+      method: "POST",
+      url: `/validation/${id}`,
+      headers: codeur.headers,
+      payload: { codes: CODES },
+    });
+  const rowOf = async (id: string) =>
+    (
+      (await runtime.database.db.execute(
+        sql`select status, (select count(*)::int from act_codes where act_id = ${id}) as codes from actes where id = ${id}`,
+      )) as unknown as { rows: { status: string; codes: number }[] }
+    ).rows[0];
+
+  it("validates an act another instance created with a read, then the write", async () => {
+    const act = await createAct("IPP-KEPT-OTHER");
+    counter.reset();
+    const decided = await other.validate(act.id, CODES, ctxOf(codeur));
+    expect(decided.act.status).toBe("validated");
+    expect(counter.count, counter.statements.join("\n")).toBe(2);
+  });
+
+  it("answers 409 when another instance decided first: the write refuses, the read finds it decided", async () => {
+    const act = await createAct("IPP-KEPT-RACE");
+    await other.validate(act.id, CODES, ctxOf(codeur));
+    counter.reset();
+    const late = await validate(act.id);
+    expect(late.statusCode).toBe(409);
+    expect(counter.count, counter.statements.join("\n")).toBe(2);
+    expect(await rowOf(act.id)).toEqual({ status: "validated", codes: 1 });
+  });
+
+  it("answers 410 and writes nothing when another instance erased the patient meanwhile", async () => {
+    const act = await createAct("IPP-KEPT-ERASED");
+    await other.erasePatient(act.pseudonym, ctxOf(dim));
+    const refused = await validate(act.id);
+    expect(refused.statusCode).toBe(410);
+    expect(await rowOf(act.id)).toEqual({ status: "pending", codes: 0 });
+  });
+
+  it("appends after an audited read that took the chain's next position, and the trail verifies", async () => {
+    const act = await createAct("IPP-KEPT-VIEWED");
+    const viewed = await app.inject({ method: "GET", url: `/actes/${act.id}`, headers: dim.headers });
+    expect(viewed.json().text).toBe(TEXT);
+    counter.reset();
+    expect((await validate(act.id)).statusCode).toBe(200);
+    // The write that lost the position, the read, the write.
+    expect(counter.count, counter.statements.join("\n")).toBe(3);
+    const verified = await app.inject({
+      method: "GET",
+      url: `/audit/${act.id}/verify`,
+      headers: auditeur.headers,
+    });
+    expect(verified.json()).toMatchObject({ verified: true, chain: { ok: true, length: 4 } });
+    expect(verified.json().entries.map((e: { kind: string }) => e.kind)).toEqual([
+      "act.created",
+      "act.suggested",
+      "act.viewed",
+      "act.validated",
+    ]);
   });
 });
