@@ -170,11 +170,12 @@ describe("learned rows kept per term", () => {
   });
 
   it("drops what it kept when told of a newer generation, before any notification", async () => {
-    handle = await openTestDatabase([coderMigrations]);
-    const { store } = await keepingStore(handle);
+    const db = await openTestDatabase([coderMigrations]);
+    handle = db;
+    const { store } = await keepingStore(db);
     const generation = async () => {
       const [row] = (
-        (await handle?.db.execute(
+        (await db.db.execute(
           sql`select coalesce(max(id), 0)::int as id from coder_learning_events`,
         )) as unknown as {
           rows: { id: number }[];
@@ -185,7 +186,7 @@ describe("learned rows kept per term", () => {
     const before = await generation();
     store.sync(before);
     expect(await codes(store)).toEqual([]);
-    await writeUnannounced(handle, "JDCJ001");
+    await writeUnannounced(db, "JDCJ001");
     // The same generation again: the kept rows still answer.
     store.sync(before);
     expect(await codes(store)).toEqual([]);
