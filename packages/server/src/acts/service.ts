@@ -756,8 +756,9 @@ export class ActService {
       ).map((r) => r.id);
       for (const actId of actIds)
         await this.audit(tx, actId, ctx, { kind: "patient.erased", payload: { acts: actIds.length } });
-      // Other instances learn it from their next creation statement, which the erased key makes fail.
+      // Other instances learn it from their next creation or decision statement, which the erased key makes fail.
       this.sealingKeys.delete(pseudonym);
+      for (const actId of actIds) this.created.delete(actId);
       return { pseudonym, acts: actIds.length, erasedAt };
     });
   }
