@@ -31,6 +31,24 @@ afterEach(async () => {
   handle = undefined;
 });
 
+/**
+ * PostgreSQL on which a recorder listens to CHANNEL, and the process id of the server backend that listens: the
+ * one whose last statement is that LISTEN (the heartbeat only runs after 10 s).
+ */
+async function listening() {
+  const opened = await openTestDatabase([]);
+  handle = opened;
+  const heard = recorder();
+  await opened.listen(CHANNEL, heard.handlers);
+  const [backend] = (
+    (await opened.db.execute(
+      sql`select pid from pg_stat_activity where query like 'LISTEN %' and query like ${`%${CHANNEL}%`}`,
+    )) as unknown as { rows: { pid: number }[] }
+  ).rows;
+  if (!backend) throw new Error("no listening backend");
+  return { db: opened, heard, pid: backend.pid };
+}
+
 describe("notifications (LISTEN)", () => {
   it("is live once subscribed, hears the channel, and stops hearing it when the database closes", async () => {
     handle = await openTestDatabase([]);
@@ -50,16 +68,11 @@ describe("notifications (LISTEN)", () => {
   it.runIf(process.env.DATABASE_URL)(
     "on PostgreSQL, reports a lost listening connection, opens a new one and hears the channel again",
     async () => {
-      handle = await openTestDatabase([]);
-      const heard = recorder();
-      await handle.listen(CHANNEL, heard.handlers);
-      // The listening backend is the one that runs LISTEN: found by its channel among pg_listening_channels.
-      await handle.db.execute(
-        sql`select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN %' and query like ${`%${CHANNEL}%`} and pid <> pg_backend_pid()`,
-      );
+      const { db, heard, pid } = await listening();
+      await db.db.execute(sql`select pg_terminate_backend(${pid})`);
       await heard.until((events) => events.filter((e) => e === "live:true").length === 2);
       expect(heard.events).toEqual(["live:true", "live:false", "live:true"]);
-      await notify(handle, "after");
+      await notify(db, "after");
       await heard.until((events) => events.includes("notify:after"));
     },
   );
@@ -67,24 +80,16 @@ describe("notifications (LISTEN)", () => {
   it.runIf(process.env.DATABASE_URL)(
     "on PostgreSQL, reports a listening connection that stops answering (its heartbeat times out) and replaces it",
     async () => {
-      handle = await openTestDatabase([]);
-      const heard = recorder();
-      await handle.listen(CHANNEL, heard.handlers);
-      const [backend] = (
-        (await handle.db.execute(
-          sql`select pid from pg_stat_activity where query like 'LISTEN %' and query like ${`%${CHANNEL}%`}`,
-        )) as unknown as { rows: { pid: number }[] }
-      ).rows;
-      if (!backend) throw new Error("no listening backend");
+      const { db, heard, pid } = await listening();
       // A frozen server process: the connection stays open and silent, as behind a partition.
-      process.kill(backend.pid, "SIGSTOP");
+      process.kill(pid, "SIGSTOP");
       try {
         await heard.until((events) => events.includes("live:false"));
       } finally {
-        process.kill(backend.pid, "SIGCONT");
+        process.kill(pid, "SIGCONT");
       }
       await heard.until((events) => events.filter((e) => e === "live:true").length === 2);
-      await notify(handle, "after");
+      await notify(db, "after");
       await heard.until((events) => events.includes("notify:after"));
     },
     40_000,
