@@ -5,7 +5,8 @@
 // the shared folder's CCAM exports (V81, V78), as npm start does, into a fresh data folder / schema; then cold
 // starts (spawn → /readyz 200 on the imported data); suggestion latency over HTTP (POST /suggestions/preview,
 // texts below, 1 and 8 connections); end to end: N acts created then validated (autocannon request chain), timed
-// until every audit leaf is anchored on the embedded chain; chain transactions counted on the chain (BatchAnchored
+// until every audit leaf is anchored on the embedded chain (its anchored size sampled meanwhile: the steady-state
+// rate); chain transactions counted on the chain (BatchAnchored
 // events); then the 2,050 distinct texts of the coder's self-check cases once each (latency on varied text); peak
 // RSS of the server process (VmHWM) over all of it, and over the first start.
 // Every load is bounded in requests and time. With --json the last line is one JSON object.
@@ -241,6 +242,18 @@ async function anchorTransactions(chain) {
   return { transactions: new Set(events.map((e) => e.transactionHash)).size, events: events.length };
 }
 
+/**
+ * Acts anchored per second between the samples where 10 % and 90 % of the run's leaves (3 per act) were on chain:
+ * the steady state, without the start-up nor the final batch's wait. Heads land a block at a time (1 s), so this is
+ * good to about one block over the window.
+ */
+function steadyRate(samples, before, leaves) {
+  const first = samples.find((s) => s.size - before >= 0.1 * leaves);
+  const last = samples.findLast((s) => s.size - before <= 0.9 * leaves);
+  if (!first || !last || last.ms <= first.ms) return null;
+  return round(((last.size - first.size) / 3 / (last.ms - first.ms)) * 1000, 1);
+}
+
 async function metric(url, name) {
   const text = await fetch(`${url}/metrics`).then((r) => r.text());
   const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
@@ -339,6 +352,22 @@ async function endToEnd(urls, token, chain, pids) {
   };
   const loadBefore = loadavg()[0];
   const started = performance.now();
+  // The chain's anchored size while the load runs (read on the chain, not through the server): the rate at which
+  // acts leave the whole pipeline in its steady state, apart from the last batch's wait once the load stops.
+  const client = createPublicClient({ transport: http(chain.rpcUrl) });
+  const anchoredSamples = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const size = await client.readContract({
+        address: chain.contract,
+        abi: registryAbi,
+        functionName: "latestSize",
+      });
+      anchoredSamples.push({ ms: performance.now() - started, size: Number(size) });
+      await sleep(250);
+    }
+  })();
   const runs = await Promise.all(
     urls.map((target) =>
       load({
@@ -405,6 +434,8 @@ async function endToEnd(urls, token, chain, pids) {
     }
     await sleep(50);
   }
+  sampling = false;
+  await sampler;
   const cpu = {
     server: pids.reduce((t, pid) => t + cpuMs(pid), 0) - cpuBefore.server,
     pg: postgresCpuMs() - cpuBefore.pg,
@@ -423,6 +454,7 @@ async function endToEnd(urls, token, chain, pids) {
     allAnchoredMs: round(anchoredAtMs, 0),
     actsPerSec: anchoredAtMs ? round((validated / anchoredAtMs) * 1000, 1) : null,
     requestActsPerSec: round((validated / requestsDoneMs) * 1000, 1),
+    sustainedActsPerSec: steadyRate(anchoredSamples, treeBefore, validated * 3),
     chainTransactions: transactions,
     chainTxPer1000Acts: round((transactions / validated) * 1000, 2),
     chainTxPer1000Leaves: round((transactions / (validated * 3)) * 1000, 2),
@@ -570,7 +602,7 @@ for (const engine of ENGINES) {
     );
   const e = r.e2e;
   console.log(
-    `end to end, ${e.acts} acts (create + validate, ${e.connections} connections): requests done in ${e.requestsDoneMs} ms, all anchored at ${e.allAnchoredMs} ms → ${e.actsPerSec} acts/s (${e.failures} failures)`,
+    `end to end, ${e.acts} acts (create + validate, ${e.connections} connections): requests done in ${e.requestsDoneMs} ms, all anchored at ${e.allAnchoredMs} ms → ${e.actsPerSec} acts/s (${e.failures} failures; anchored at ${e.sustainedActsPerSec} acts/s in the steady state)`,
   );
   console.log(
     `CPU per act: server ${e.serverCpuMsPerAct} ms, local PostgreSQL ${engine === "pg" ? `${e.postgresCpuMsPerAct} ms` : "(not used)"}, harness (autocannon) ${e.harnessCpuMsPerAct} ms; load average ${e.loadAverage1m.join(" → ")}`,
