@@ -243,15 +243,20 @@ async function anchorTransactions(chain) {
 }
 
 /**
- * Acts anchored per second between the samples where 10 % and 90 % of the run's leaves (3 per act) were on chain:
- * the steady state, without the start-up nor the final batch's wait. Heads land a block at a time (1 s), so this is
- * good to about one block over the window.
+ * Acts anchored per second while 10 % to 90 % of the run's leaves (3 per act) were reaching the chain: the
+ * least-squares slope of the sampled anchored size over that window, so the steady state without the start-up or
+ * the final batch's wait. Heads land a round at a time (a block, 1 s), hence a fit rather than two end points.
  */
 function steadyRate(samples, before, leaves) {
-  const first = samples.find((s) => s.size - before >= 0.1 * leaves);
-  const last = samples.findLast((s) => s.size - before <= 0.9 * leaves);
-  if (!first || !last || last.ms <= first.ms) return null;
-  return round(((last.size - first.size) / 3 / (last.ms - first.ms)) * 1000, 1);
+  const window = samples.filter((s) => s.size - before >= 0.1 * leaves && s.size - before <= 0.9 * leaves);
+  if (window.length < 4) return null;
+  const mean = (f) => window.reduce((sum, s) => sum + f(s), 0) / window.length;
+  const ms = mean((s) => s.ms);
+  const size = mean((s) => s.size);
+  const slope =
+    window.reduce((sum, s) => sum + (s.ms - ms) * (s.size - size), 0) /
+    window.reduce((sum, s) => sum + (s.ms - ms) ** 2, 0);
+  return round((slope / 3) * 1000, 1);
 }
 
 async function metric(url, name) {
