@@ -194,6 +194,16 @@ describe("learned rows kept per term", () => {
     expect(await codes(store)).toEqual(["JDCJ001"]);
   });
 
+  it("reads the table every time when its subscription fails, and does not fail itself", async () => {
+    handle = await openTestDatabase([coderMigrations]);
+    const store = new DrizzleLearningStore(handle.db, undefined, () =>
+      Promise.reject(new Error("the database closed meanwhile")),
+    );
+    expect(await codes(store)).toEqual([]);
+    await writeUnannounced(handle, "JDCJ001");
+    expect(await codes(store)).toEqual(["JDCJ001"]);
+  });
+
   it("keeps nothing while its subscription is not live, and starts afresh once it is again", async () => {
     handle = await openTestDatabase([coderMigrations]);
     const { store, handlers } = await keepingStore(handle);

@@ -209,7 +209,8 @@ class ChannelListener {
         this.handlers.live(false);
       }
       if (!this.stopped) {
-        this.timer = setTimeout(() => void this.start(), this.delay);
+        // A retry alone does not keep the process alive.
+        this.timer = setTimeout(() => void this.start(), this.delay).unref();
         this.delay = Math.min(this.delay * 2, RECONNECT_MS.max);
       }
     };

@@ -74,13 +74,14 @@ export class DrizzleLearningStore implements LearningStore {
         ),
       )
       .prepare("ccam_coder_boosts");
-    void listen?.(LEARNING_CHANNEL, {
+    // A subscription that fails (the database closed meanwhile) leaves the store reading the table every time.
+    listen?.(LEARNING_CHANNEL, {
       notify: () => this.drop(),
       live: (up) => {
         this.drop();
         this.live = up;
       },
-    });
+    }).catch(() => {});
   }
 
   /**
