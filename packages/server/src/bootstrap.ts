@@ -111,7 +111,11 @@ export async function openRuntime(config: Config, options: { ledger?: boolean } 
         cacheMetrics: metrics,
       });
     if (metrics && workflow && suggester) {
-      metrics.provide({ actsByStatus: () => workflow.actsByStatus(), llm: () => suggester.llmStatus() });
+      metrics.provide({
+        actsByStatus: () => workflow.actsByStatus(),
+        llm: () => suggester.llmStatus(),
+        learningListening: () => suggester.learningListening(),
+      });
     }
     return {
       config,

@@ -95,6 +95,11 @@ export class DrizzleLearningStore implements LearningStore {
     this.synced = generation;
   }
 
+  /** Whether the subscription is live: rows read are kept, and dropped on the table's notifications. */
+  get listening(): boolean {
+    return this.live;
+  }
+
   private drop(): void {
     this.epoch++;
     this.kept.clear();

@@ -76,6 +76,11 @@ export class CoderSuggestionEngine implements SuggestionEngine {
       : { state: "off", detail: "offline engine only (CCAM_LLM_BASE_URL not set)" };
   }
 
+  /** Whether the learning store hears the table's notifications (`ccam_learning_listening`). */
+  learningListening(): boolean {
+    return this.store.listening;
+  }
+
   /** The optional re-ranker as last seen: a suggestion that fell back to the offline order marks it degraded. */
   llmStatus(): { state: "off" | "ok" | "degraded"; detail: string | null } {
     return this.llmState;

@@ -27,6 +27,7 @@ describe("Metrics", () => {
       cache: async () => ({ ok: true }),
       database: async () => undefined,
       referentialVersions: () => 2,
+      learningListening: () => false,
     });
     const text = await metrics.scrape();
     expect(sample(text, 'ccam_acts{status="pending"}')).toBe(3);
@@ -41,6 +42,7 @@ describe("Metrics", () => {
     expect(sample(text, "ccam_cache_up")).toBe(1);
     expect(sample(text, "ccam_database_up")).toBe(1);
     expect(sample(text, "ccam_referential_versions")).toBe(2);
+    expect(sample(text, "ccam_learning_listening")).toBe(0);
   });
 
   it("drops statuses that disappeared and never fails the scrape on a failing source", async () => {

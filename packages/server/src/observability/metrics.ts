@@ -24,6 +24,8 @@ export interface MetricsSources {
   database?: () => Promise<unknown>;
   /** Number of CCAM versions loaded in memory. */
   referentialVersions?: () => number;
+  /** Whether this instance hears the learning table's notifications (so keeps the learned rows it reads). */
+  learningListening?: () => boolean;
 }
 
 export const SOURCE_TIMEOUT_MS = 2000;
@@ -96,6 +98,10 @@ export class Metrics {
     "ccam_referential_versions",
     "CCAM versions loaded in memory (0 = not ready)",
   );
+  private readonly learningListening = this.gauge(
+    "ccam_learning_listening",
+    "1 while this instance hears the learning table's notifications; 0 while it reads the table for every text",
+  );
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -155,6 +161,9 @@ export class Metrics {
       ),
       this.run("referential", s.referentialVersions && (async () => s.referentialVersions?.() ?? 0), (n) =>
         this.referentials.set(n),
+      ),
+      this.run("learning", s.learningListening && (async () => s.learningListening?.() ?? false), (up) =>
+        this.learningListening.set(up ? 1 : 0),
       ),
     ]);
   }

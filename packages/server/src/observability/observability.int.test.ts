@@ -36,6 +36,16 @@ describe("/metrics and /readyz on a real runtime (embedded chain, Redis)", () =>
     expect(sample(response.body, "ccam_referential_versions")).toBe(0);
   });
 
+  it("reports whether the instance hears the learning table's notifications", async () => {
+    // On PostgreSQL the listening connection opens beside the start: live within moments.
+    let listening: number | undefined;
+    for (let i = 0; i < 100 && listening !== 1; i++) {
+      listening = sample((await app.inject("/metrics")).body, "ccam_learning_listening");
+      if (listening !== 1) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(listening).toBe(1);
+  });
+
   it("labels request durations by route pattern, never by the raw URL", async () => {
     await app.inject("/ccam/acts/HHFA016");
     await app.inject("/ccam/acts/ZZZZ999");
