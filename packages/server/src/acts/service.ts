@@ -254,8 +254,7 @@ export class ActService {
       decidedBy: null,
       decidedAt: null,
     };
-    if (this.created.size >= CREATED_KEPT) this.created.delete(this.created.keys().next().value ?? "");
-    this.created.set(id, {
+    keepBounded(this.created, CREATED_KEPT, id, {
       act,
       wrappedKey,
       lastPosition: suggested.position,
@@ -891,9 +890,7 @@ export class ActService {
     if (known) return known;
     const found = await this.patientKey(this.deps.db, pseudonym, true);
     if (found) {
-      if (this.sealingKeys.size >= SEALING_KEYS)
-        this.sealingKeys.delete(this.sealingKeys.keys().next().value ?? "");
-      this.sealingKeys.set(pseudonym, found);
+      keepBounded(this.sealingKeys, SEALING_KEYS, pseudonym, found);
     }
     return found;
   }
@@ -1190,6 +1187,12 @@ function auditLeaf(link: Pick<AuditLink, "actId" | "position" | "entryHash">): A
     kind: "audit",
     payload: { actId: link.actId, position: link.position, entryHash: link.entryHash },
   };
+}
+
+/** Sets `key` in a map that keeps at most `max` entries, the oldest set first out. */
+function keepBounded<V>(map: Map<string, V>, max: number, key: string, value: V): void {
+  if (map.size >= max) map.delete(map.keys().next().value ?? "");
+  map.set(key, value);
 }
 
 /** A timestamp as the database returned it (a string, or a Date depending on the driver), as ISO 8601. */
