@@ -165,10 +165,16 @@ export class DrizzleLearningStore implements LearningStore {
   private keep(site: string, keys: string[], rows: LearningRow[]): void {
     if (this.kept.size + keys.length > KEPT_TERMS || this.keptReferences + rows.length > KEPT_ROW_REFERENCES)
       this.drop();
-    for (const key of keys) {
-      const holding = rows.filter((row) => row.terms.includes(key));
-      this.kept.set(`${site}\u0000${key}`, holding);
-      this.keptReferences += holding.length;
+    // One pass over the rows: each joins, once, the list of every asked key it holds.
+    const holding = new Map<string, LearningRow[]>(keys.map((key) => [key, []]));
+    for (const row of rows)
+      for (const term of row.terms) {
+        const list = holding.get(term);
+        if (list && list.at(-1) !== row) list.push(row);
+      }
+    for (const [key, list] of holding) {
+      this.kept.set(`${site}\u0000${key}`, list);
+      this.keptReferences += list.length;
     }
   }
 }
